@@ -1,0 +1,137 @@
+package org.repgroup.core;
+
+import java.util.Locale;
+import java.util.Objects;
+import java.util.OptionalInt;
+
+/**
+ * A store host as operators write it: a name or address with an optional port.
+ *
+ * <p>Accepted forms: {@code host}, {@code host:port}, {@code 192.0.2.1:143},
+ * {@code [2001:db8::1]} and {@code [2001:db8::1]:143}. Host names compare
+ * case-insensitively (they are kept in lower case). A host with no port takes
+ * the group's port for the protocol in use, see {@link #withDefaultPort(int)}.
+ *
+ * @param host the host name or IP literal, without brackets
+ * @param port the port, or empty when the group's port for the protocol applies
+ */
+public record HostAddress(String host, OptionalInt port) {
+
+  /** Validates and normalises the host name. */
+  public HostAddress {
+    Objects.requireNonNull(host, "host");
+    Objects.requireNonNull(port, "port");
+    if (host.isEmpty()) {
+      throw new IllegalArgumentException("host address: empty host name");
+    }
+    for (int i = 0; i < host.length(); i++) {
+      char c = host.charAt(i);
+      if (Character.isWhitespace(c) || c == '/' || c == '[' || c == ']' || c == '@' || c < 0x20) {
+        throw new IllegalArgumentException("host address \"" + host + "\": illegal character '" + c + "'");
+      }
+    }
+    if (port.isPresent()) {
+      checkPort(port.getAsInt(), host);
+    }
+    host = host.toLowerCase(Locale.ROOT);
+  }
+
+  /** A host with no port of its own. */
+  public static HostAddress of(String host) {
+    return new HostAddress(host, OptionalInt.empty());
+  }
+
+  /** A host with an explicit port (1-65535). */
+  public static HostAddress of(String host, int port) {
+    return new HostAddress(host, OptionalInt.of(port));
+  }
+
+  /**
+   * Parses {@code host}, {@code host:port}, {@code [v6]} or {@code [v6]:port}.
+   *
+   * @throws IllegalArgumentException naming the text and what is wrong with it
+   */
+  public static HostAddress parse(String text) {
+    Objects.requireNonNull(text, "text");
+    String s = text.trim();
+    if (s.isEmpty()) {
+      throw new IllegalArgumentException("host address \"" + text + "\": empty");
+    }
+    if (s.startsWith("[")) {
+      int close = s.indexOf(']');
+      if (close < 0) {
+        throw new IllegalArgumentException("host address \"" + text + "\": missing ']' after IPv6 literal");
+      }
+      String literal = s.substring(1, close);
+      if (literal.isEmpty() || literal.indexOf(':') < 0) {
+        throw new IllegalArgumentException("host address \"" + text + "\": not an IPv6 literal inside brackets");
+      }
+      String rest = s.substring(close + 1);
+      if (rest.isEmpty()) {
+        return new HostAddress(literal, OptionalInt.empty());
+      }
+      if (!rest.startsWith(":")) {
+        throw new IllegalArgumentException("host address \"" + text + "\": unexpected text after ']'");
+      }
+      return new HostAddress(literal, OptionalInt.of(parsePort(rest.substring(1), text)));
+    }
+    int colon = s.indexOf(':');
+    if (colon < 0) {
+      return new HostAddress(s, OptionalInt.empty());
+    }
+    if (s.indexOf(':', colon + 1) >= 0) {
+      throw new IllegalArgumentException(
+          "host address \"" + text + "\": IPv6 literals must be written in brackets, e.g. [2001:db8::1]:143");
+    }
+    if (colon == 0) {
+      throw new IllegalArgumentException("host address \"" + text + "\": empty host name");
+    }
+    return new HostAddress(s.substring(0, colon), OptionalInt.of(parsePort(s.substring(colon + 1), text)));
+  }
+
+  private static int parsePort(String digits, String text) {
+    if (digits.isEmpty() || digits.length() > 5 || !digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
+      throw new IllegalArgumentException("host address \"" + text + "\": port \"" + digits + "\" is not a number");
+    }
+    int port = Integer.parseInt(digits);
+    checkPort(port, text);
+    return port;
+  }
+
+  private static void checkPort(int port, String what) {
+    if (port < 1 || port > 65535) {
+      throw new IllegalArgumentException("host address \"" + what + "\": port " + port + " is not in 1-65535");
+    }
+  }
+
+  /** This host with {@code defaultPort} filled in when it has no port of its own. */
+  public HostAddress withDefaultPort(int defaultPort) {
+    return port.isPresent() ? this : of(host, defaultPort);
+  }
+
+  /** The port, or {@code defaultPort} when this address has none. */
+  public int portOr(int defaultPort) {
+    return port.orElse(defaultPort);
+  }
+
+  /** True for an IPv6 literal (written in brackets in URLs and host lists). */
+  public boolean isIpv6Literal() {
+    return host.indexOf(':') >= 0;
+  }
+
+  /** The host in URL form: brackets around IPv6 literals. */
+  public String hostForUrl() {
+    return isIpv6Literal() ? "[" + host + "]" : host;
+  }
+
+  /** The same host, ignoring ports: the key used for visited sets and allow-lists. */
+  public boolean sameHost(HostAddress other) {
+    return host.equals(other.host);
+  }
+
+  /** {@code host}, {@code host:port}, {@code [v6]} or {@code [v6]:port}: parseable by {@link #parse}. */
+  @Override
+  public String toString() {
+    return port.isPresent() ? hostForUrl() + ":" + port.getAsInt() : hostForUrl();
+  }
+}

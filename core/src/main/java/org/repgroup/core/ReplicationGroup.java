@@ -1,0 +1,172 @@
+package org.repgroup.core;
+
+import java.util.EnumMap;
+import java.util.LinkedHashSet;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * A replication group as clients see it: a name (the users' {@code mailHost}
+ * value), its {@link StoreHostList}, a port per protocol, optional admin
+ * credentials for proxy logins, and the hosts outside the list that referrals
+ * may lead to.
+ *
+ * <p>Immutable; build one with {@link #builder(String, StoreHostList)}.
+ */
+public final class ReplicationGroup {
+
+  private final String name;
+  private final StoreHostList hosts;
+  private final Map<Protocol, Integer> ports;
+  private final Credentials admin;
+  private final Set<String> referralAllowList;
+
+  private ReplicationGroup(Builder b) {
+    this.name = b.name;
+    this.hosts = b.hosts;
+    this.ports = Map.copyOf(b.ports);
+    this.admin = b.admin;
+    this.referralAllowList = Set.copyOf(b.referralAllowList);
+  }
+
+  /** A builder for a group called {@code name} (the mailHost value) with these hosts. */
+  public static Builder builder(String name, StoreHostList hosts) {
+    return new Builder(name, hosts);
+  }
+
+  /**
+   * A group of one host, used for a mailHost with no configured group: the
+   * host is the mailHost itself.
+   */
+  public static ReplicationGroup ofSingleHost(String mailHost) {
+    HostAddress h = HostAddress.parse(mailHost);
+    return builder(h.host(), StoreHostList.of(h)).build();
+  }
+
+  /** The group's name, the users' {@code mailHost} value, in lower case. */
+  public String name() {
+    return name;
+  }
+
+  /** The store host list, preferred master first. */
+  public StoreHostList hosts() {
+    return hosts;
+  }
+
+  /** The group's port for {@code protocol}, or the protocol's default port. */
+  public int port(Protocol protocol) {
+    return ports.getOrDefault(protocol, protocol.defaultPort());
+  }
+
+  /** {@code address} with the group's port for {@code protocol} filled in when it has none. */
+  public HostAddress resolve(HostAddress address, Protocol protocol) {
+    return address.withDefaultPort(port(protocol));
+  }
+
+  /** The admin identity for proxy logins ({@code imapadmin}/{@code imapadminpass}), if configured. */
+  public Optional<Credentials> admin() {
+    return Optional.ofNullable(admin);
+  }
+
+  /** Host names outside the store host list that referrals may lead to (lower case). */
+  public Set<String> referralAllowList() {
+    return referralAllowList;
+  }
+
+  /** True when {@code address} is one of the group's hosts (by name, any port). */
+  public boolean isMember(HostAddress address) {
+    for (HostAddress h : hosts.hosts()) {
+      if (h.sameHost(address)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** True when a referral may lead to {@code address}: a member, or on the allow-list. */
+  public boolean mayReferTo(HostAddress address) {
+    return isMember(address) || referralAllowList.contains(address.host());
+  }
+
+  /** A builder holding this group's values, to copy and change. */
+  public Builder toBuilder() {
+    Builder b = new Builder(name, hosts);
+    b.ports.putAll(ports);
+    b.admin = admin;
+    b.referralAllowList.addAll(referralAllowList);
+    return b;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof ReplicationGroup g
+        && name.equals(g.name)
+        && hosts.equals(g.hosts)
+        && ports.equals(g.ports)
+        && Objects.equals(admin, g.admin)
+        && referralAllowList.equals(g.referralAllowList);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(name, hosts, ports, admin, referralAllowList);
+  }
+
+  /** Name, hosts and ports; never the admin password. */
+  @Override
+  public String toString() {
+    return "ReplicationGroup[" + name + ": \"" + hosts + "\", ports=" + ports
+        + (admin == null ? "" : ", admin=" + admin.user())
+        + (referralAllowList.isEmpty() ? "" : ", allow=" + referralAllowList) + "]";
+  }
+
+  /** Builds a {@link ReplicationGroup}. Ports default to each protocol's well-known port. */
+  public static final class Builder {
+    private final String name;
+    private final StoreHostList hosts;
+    private final Map<Protocol, Integer> ports = new EnumMap<>(Protocol.class);
+    private Credentials admin;
+    private final Set<String> referralAllowList = new LinkedHashSet<>();
+
+    private Builder(String name, StoreHostList hosts) {
+      Objects.requireNonNull(name, "name");
+      Objects.requireNonNull(hosts, "hosts");
+      if (name.isBlank()) {
+        throw new IllegalArgumentException("replication group: empty name");
+      }
+      this.name = name.strip().toLowerCase(Locale.ROOT);
+      this.hosts = hosts;
+    }
+
+    /** The group's port for {@code protocol}, 1-65535. Defaults to {@link Protocol#defaultPort()}. */
+    public Builder port(Protocol protocol, int port) {
+      Objects.requireNonNull(protocol, "protocol");
+      if (port < 1 || port > 65535) {
+        throw new IllegalArgumentException("group " + name + ": " + protocol + " port " + port + " is not in 1-65535");
+      }
+      ports.put(protocol, port);
+      return this;
+    }
+
+    /** Admin identity used for proxy logins on behalf of users. Defaults to none. */
+    public Builder admin(Credentials admin) {
+      this.admin = Objects.requireNonNull(admin, "admin");
+      return this;
+    }
+
+    /** Allows referrals to {@code hostName}, a host outside the list. Defaults to none. */
+    public Builder allowReferralsTo(String hostName) {
+      Objects.requireNonNull(hostName, "hostName");
+      referralAllowList.add(HostAddress.parse(hostName).host());
+      return this;
+    }
+
+    /** The group. */
+    public ReplicationGroup build() {
+      return new ReplicationGroup(this);
+    }
+  }
+}

@@ -1,0 +1,112 @@
+package org.repgroup.core;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * A replication group's ordered hosts, preferred master first, as in the
+ * {@code proxy:<group>.storehostlist} option ({@code "a b c"}).
+ *
+ * @param hosts the hosts, in order; never empty, no duplicates
+ */
+public record StoreHostList(List<HostAddress> hosts) {
+
+  /** Validates: non-empty, no host listed twice. */
+  public StoreHostList {
+    Objects.requireNonNull(hosts, "hosts");
+    hosts = List.copyOf(hosts);
+    if (hosts.isEmpty()) {
+      throw new IllegalArgumentException("store host list: no hosts");
+    }
+    Set<HostAddress> seen = new HashSet<>();
+    for (HostAddress h : hosts) {
+      if (!seen.add(h)) {
+        throw new IllegalArgumentException("store host list " + hosts + ": duplicate host \"" + h + "\"");
+      }
+    }
+  }
+
+  /** The given hosts, in order. */
+  public static StoreHostList of(HostAddress... hosts) {
+    return new StoreHostList(List.of(hosts));
+  }
+
+  /**
+   * Parses the operators' space-separated form, keeping the order.
+   *
+   * @throws IllegalArgumentException for an empty list, a bad entry or a duplicate, naming it
+   */
+  public static StoreHostList parse(String text) {
+    Objects.requireNonNull(text, "text");
+    String trimmed = text.strip();
+    if (trimmed.isEmpty()) {
+      throw new IllegalArgumentException("store host list \"" + text + "\": no hosts");
+    }
+    List<HostAddress> hosts = new ArrayList<>();
+    Set<HostAddress> seen = new HashSet<>();
+    for (String entry : trimmed.split("[ \\t]+")) {
+      HostAddress h;
+      try {
+        h = HostAddress.parse(entry);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("store host list \"" + text + "\": " + e.getMessage(), e);
+      }
+      if (!seen.add(h)) {
+        throw new IllegalArgumentException("store host list \"" + text + "\": duplicate host \"" + entry + "\"");
+      }
+      hosts.add(h);
+    }
+    return new StoreHostList(hosts);
+  }
+
+  /** Number of hosts. */
+  public int size() {
+    return hosts.size();
+  }
+
+  /** The preferred master: the first host. */
+  public HostAddress first() {
+    return hosts.get(0);
+  }
+
+  /** The host equal to {@code address}, or, when {@code address} has no port, the listed host of that name. */
+  public boolean contains(HostAddress address) {
+    return find(address) != null;
+  }
+
+  /**
+   * The listed entry matching {@code address}: an exact match, else the only
+   * entry with the same host name. Returns {@code null} when none matches.
+   */
+  public HostAddress find(HostAddress address) {
+    if (hosts.contains(address)) {
+      return address;
+    }
+    HostAddress byName = null;
+    for (HostAddress h : hosts) {
+      if (h.sameHost(address)) {
+        if (address.port().isPresent() && h.port().isPresent()) {
+          continue;
+        }
+        byName = h;
+      }
+    }
+    return byName;
+  }
+
+  /** The operators' form: hosts separated by one space. */
+  @Override
+  public String toString() {
+    StringBuilder sb = new StringBuilder();
+    for (HostAddress h : hosts) {
+      if (sb.length() > 0) {
+        sb.append(' ');
+      }
+      sb.append(h);
+    }
+    return sb.toString();
+  }
+}
