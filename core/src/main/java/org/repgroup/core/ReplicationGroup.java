@@ -76,19 +76,32 @@ public final class ReplicationGroup {
     return referralAllowList;
   }
 
-  /** True when {@code address} is one of the group's hosts (by name, any port). */
-  public boolean isMember(HostAddress address) {
+  /**
+   * The store host list entry that {@code address} denotes for {@code protocol}:
+   * the entry that, with the group's port filled in, equals {@code address} with
+   * the group's port filled in. Empty when {@code address} is not a member.
+   */
+  public Optional<HostAddress> listedEntry(HostAddress address, Protocol protocol) {
+    HostAddress target = resolve(address, protocol);
     for (HostAddress h : hosts.hosts()) {
-      if (h.sameHost(address)) {
-        return true;
+      if (resolve(h, protocol).equals(target)) {
+        return Optional.of(h);
       }
     }
-    return false;
+    return Optional.empty();
   }
 
-  /** True when a referral may lead to {@code address}: a member, or on the allow-list. */
-  public boolean mayReferTo(HostAddress address) {
-    return isMember(address) || referralAllowList.contains(address.host());
+  /** True when {@code address} (port filled in for {@code protocol}) is one of the group's hosts. */
+  public boolean isMember(HostAddress address, Protocol protocol) {
+    return listedEntry(address, protocol).isPresent();
+  }
+
+  /**
+   * True when a referral may lead to {@code address}: a member of the group, or a
+   * host whose name is on the referral allow-list.
+   */
+  public boolean mayReferTo(HostAddress address, Protocol protocol) {
+    return isMember(address, protocol) || referralAllowList.contains(address.host());
   }
 
   /** A builder holding this group's values, to copy and change. */

@@ -72,29 +72,9 @@ public record StoreHostList(List<HostAddress> hosts) {
     return hosts.get(0);
   }
 
-  /** The host equal to {@code address}, or, when {@code address} has no port, the listed host of that name. */
+  /** True when {@code address} is listed exactly (same host, same port or both port-less). */
   public boolean contains(HostAddress address) {
-    return find(address) != null;
-  }
-
-  /**
-   * The listed entry matching {@code address}: an exact match, else the only
-   * entry with the same host name. Returns {@code null} when none matches.
-   */
-  public HostAddress find(HostAddress address) {
-    if (hosts.contains(address)) {
-      return address;
-    }
-    HostAddress byName = null;
-    for (HostAddress h : hosts) {
-      if (h.sameHost(address)) {
-        if (address.port().isPresent() && h.port().isPresent()) {
-          continue;
-        }
-        byName = h;
-      }
-    }
-    return byName;
+    return hosts.contains(address);
   }
 
   /** The operators' form: hosts separated by one space. */

@@ -1,0 +1,183 @@
+package org.repgroup.core;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.repgroup.core.failover.AffinityCache;
+import org.repgroup.core.failover.FailoverCounters;
+import org.repgroup.core.failover.FailoverListener;
+import org.repgroup.core.time.Scheduler;
+import org.repgroup.core.time.Ticker;
+
+/**
+ * The heavy things clients share: clock, scheduler, attempt threads, the
+ * {@link AffinityCache}, the listener and the counters. Create one per JVM (or
+ * per tenant) and hand it to every client, so what one adapter learns about a
+ * group the others use. Closing it stops the threads it created (not ones the
+ * user passed in).
+ *
+ * <pre>{@code
+ * try (RepgroupResources resources = RepgroupResources.create()) {
+ *   ImapFailoverClient imap = ImapFailoverClient.builder(resources).build();
+ *   LmtpFailoverClient lmtp = LmtpFailoverClient.builder(resources).build();
+ * }
+ * }</pre>
+ */
+public final class RepgroupResources implements AutoCloseable {
+
+  private final Ticker ticker;
+  private final Scheduler scheduler;
+  private final ExecutorService attemptExecutor;
+  private final AffinityCache affinityCache;
+  private final FailoverCounters counters = new FailoverCounters();
+  private final FailoverListener listener;
+  private final List<ExecutorService> owned = new ArrayList<>();
+
+  private RepgroupResources(Builder b) {
+    this.ticker = b.ticker;
+    if (b.scheduler != null) {
+      this.scheduler = b.scheduler;
+    } else {
+      ScheduledExecutorService ses = Executors.newSingleThreadScheduledExecutor(daemonThreads("repgroup-timer"));
+      owned.add(ses);
+      this.scheduler = (delay, task) -> {
+        ScheduledFuture<?> f = ses.schedule(task, Math.max(0, delay.toNanos()), TimeUnit.NANOSECONDS);
+        return () -> f.cancel(false);
+      };
+    }
+    if (b.attemptExecutor != null) {
+      this.attemptExecutor = b.attemptExecutor;
+    } else {
+      ExecutorService pool = Executors.newCachedThreadPool(daemonThreads("repgroup-attempt"));
+      owned.add(pool);
+      this.attemptExecutor = pool;
+    }
+    this.affinityCache = b.affinityCache != null ? b.affinityCache : AffinityCache.builder().ticker(ticker).build();
+    this.listener = FailoverListener.composite(counters, b.listener);
+  }
+
+  /** Resources with every default: system clock, own threads, a fresh cache, no listener. */
+  public static RepgroupResources create() {
+    return builder().build();
+  }
+
+  /** A builder holding every default. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The clock. */
+  public Ticker ticker() {
+    return ticker;
+  }
+
+  /** Timers for stagger, deadline and retry back-off. */
+  public Scheduler scheduler() {
+    return scheduler;
+  }
+
+  /** Threads that run attempts (blocking I/O). */
+  public ExecutorService attemptExecutor() {
+    return attemptExecutor;
+  }
+
+  /** The shared cache of masters, last good hosts and down marks. */
+  public AffinityCache affinityCache() {
+    return affinityCache;
+  }
+
+  /** The listener every engine on these resources reports to: the counters, then the user's listener. */
+  public FailoverListener listener() {
+    return listener;
+  }
+
+  /** Counters of operations, attempts, referrals, down marks and master changes. */
+  public FailoverCounters counters() {
+    return counters;
+  }
+
+  /** Stops the threads these resources created; waits up to a second for running attempts. */
+  @Override
+  public void close() {
+    for (ExecutorService e : owned) {
+      e.shutdownNow();
+    }
+    for (ExecutorService e : owned) {
+      try {
+        e.awaitTermination(Duration.ofSeconds(1).toMillis(), TimeUnit.MILLISECONDS);
+      } catch (InterruptedException ie) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  private static ThreadFactory daemonThreads(String prefix) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  /** Builds {@link RepgroupResources}. */
+  public static final class Builder {
+    private Ticker ticker = Ticker.SYSTEM;
+    private Scheduler scheduler;
+    private ExecutorService attemptExecutor;
+    private AffinityCache affinityCache;
+    private FailoverListener listener = FailoverListener.NONE;
+
+    private Builder() {}
+
+    /**
+     * The clock. Defaults to {@link Ticker#SYSTEM}. When a custom ticker is set,
+     * also set a matching {@link #scheduler} (e.g. one {@link org.repgroup.core.time.ManualClock} for both).
+     */
+    public Builder ticker(Ticker ticker) {
+      this.ticker = Objects.requireNonNull(ticker, "ticker");
+      return this;
+    }
+
+    /** Timers. Defaults to a daemon single-thread scheduler owned by the resources. */
+    public Builder scheduler(Scheduler scheduler) {
+      this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+      return this;
+    }
+
+    /** Threads for attempts. Defaults to a daemon cached thread pool owned by the resources. */
+    public Builder attemptExecutor(ExecutorService executor) {
+      this.attemptExecutor = Objects.requireNonNull(executor, "executor");
+      return this;
+    }
+
+    /**
+     * The cache to share. Defaults to a new {@link AffinityCache} on this builder's
+     * ticker. Pass the same cache to several resources to share it across them.
+     */
+    public Builder affinityCache(AffinityCache cache) {
+      this.affinityCache = Objects.requireNonNull(cache, "cache");
+      return this;
+    }
+
+    /** The user's listener; must be fast and must not throw. Defaults to {@link FailoverListener#NONE}. */
+    public Builder listener(FailoverListener listener) {
+      this.listener = Objects.requireNonNull(listener, "listener");
+      return this;
+    }
+
+    /** The resources. */
+    public RepgroupResources build() {
+      return new RepgroupResources(this);
+    }
+  }
+}

@@ -1,0 +1,322 @@
+package org.repgroup.core.failover;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.repgroup.core.HostAddress;
+import org.repgroup.core.time.Ticker;
+
+/**
+ * What every client in the JVM has learned about the groups, on Caffeine: the
+ * last good master per group (write intents), the last good host per group
+ * (read-only intents) and a down mark per host. One instance is meant to be
+ * shared by all adapters (through {@link org.repgroup.core.RepgroupResources}),
+ * so what the LMTP client learned the IMAP client uses.
+ *
+ * <p>Every write carries an observation sequence number, taken from
+ * {@link #nextSequence()} when the observing attempt <em>started</em>: an older
+ * observation never overwrites a newer one, so a late answer from an attempt
+ * that began before a switchover cannot flip the master back.
+ *
+ * <p>Down marks expire after the {@linkplain Builder#recheckInterval recheck
+ * interval}; then exactly one caller gets the recheck ({@link #tryAcquireRecheck})
+ * while the others still treat the host as down until that probe reports.
+ */
+public final class AffinityCache {
+
+  /** Default recheck interval of a down mark: 30 s. */
+  public static final Duration DEFAULT_RECHECK_INTERVAL = Duration.ofSeconds(30);
+  /** Default lifetime of a cached master or last good host without a new observation: 10 min. */
+  public static final Duration DEFAULT_ENTRY_TTL = Duration.ofMinutes(10);
+  /** Default number of groups and hosts remembered: 100,000 each. */
+  public static final long DEFAULT_MAXIMUM_SIZE = 100_000;
+
+  private final Ticker ticker;
+  private final long recheckNanos;
+  private final Cache<String, CachedHost> masters;
+  private final Cache<String, CachedHost> lastGoodHosts;
+  private final Cache<HostAddress, DownMark> downMarks;
+  private final AtomicLong sequence = new AtomicLong();
+  /** Single-flight master discovery; shared with the cache because it has the same sharing scope. */
+  final MasterDiscovery discovery = new MasterDiscovery();
+
+  private AffinityCache(Builder b) {
+    this.ticker = b.ticker;
+    this.recheckNanos = b.recheckInterval.toNanos();
+    this.masters = newCache(b, b.entryTtl);
+    this.lastGoodHosts = newCache(b, b.entryTtl);
+    // A down mark is kept well past its recheck time so the single recheck can be handed out.
+    this.downMarks = newCache(b, b.recheckInterval.multipliedBy(10).plus(b.entryTtl));
+  }
+
+  private static <K, V> Cache<K, V> newCache(Builder b, Duration ttl) {
+    return Caffeine.newBuilder()
+        .ticker(b.ticker::read)
+        .executor(Runnable::run)
+        .expireAfterWrite(ttl)
+        .maximumSize(b.maximumSize)
+        .build();
+  }
+
+  /** A cache with every default and the system clock. */
+  public static AffinityCache create() {
+    return builder().build();
+  }
+
+  /** A builder holding every default. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A new observation sequence number; take one when an attempt starts. */
+  public long nextSequence() {
+    return sequence.incrementAndGet();
+  }
+
+  /** The cached master of {@code group}, if any. */
+  public Optional<CachedHost> master(String group) {
+    return Optional.ofNullable(masters.getIfPresent(key(group)));
+  }
+
+  /**
+   * Records {@code host} as {@code group}'s master, observed at {@code sequence}.
+   * {@code confirmed} is true for a success on the host, false for a referral
+   * hint. Ignored when the cache holds a newer observation.
+   *
+   * @return true when the cached master changed (none before, or another host)
+   */
+  public boolean recordMaster(String group, HostAddress host, long sequence, boolean confirmed) {
+    return record(masters, group, host, sequence, confirmed);
+  }
+
+  /**
+   * Forgets {@code group}'s master if it is {@code host} and was observed no later
+   * than {@code sequence} (a failure seen by an attempt that started after the
+   * last confirmation).
+   *
+   * @return true when the entry was dropped
+   */
+  public boolean dropMaster(String group, HostAddress host, long sequence) {
+    return drop(masters, group, host, sequence);
+  }
+
+  /** The last host that served a read-only intent for {@code group}, if any. */
+  public Optional<CachedHost> lastGoodHost(String group) {
+    return Optional.ofNullable(lastGoodHosts.getIfPresent(key(group)));
+  }
+
+  /** Records the last good host for read-only intents; same sequence rule as {@link #recordMaster}. */
+  public boolean recordLastGoodHost(String group, HostAddress host, long sequence) {
+    return record(lastGoodHosts, group, host, sequence, true);
+  }
+
+  /** Forgets the last good host if it is {@code host}; same rule as {@link #dropMaster}. */
+  public boolean dropLastGoodHost(String group, HostAddress host, long sequence) {
+    return drop(lastGoodHosts, group, host, sequence);
+  }
+
+  /** Whether {@code host} may be tried now: no mark, marked down, or marked with its recheck due. */
+  public HostHealth health(HostAddress host) {
+    DownMark mark = downMarks.getIfPresent(host);
+    if (mark == null) {
+      return HostHealth.UP;
+    }
+    return ticker.read() - mark.markedAt >= recheckNanos && !mark.probing.get()
+        ? HostHealth.RECHECK_DUE
+        : HostHealth.DOWN;
+  }
+
+  /** The reason of {@code host}'s down mark, if it has one. */
+  public Optional<String> downReason(HostAddress host) {
+    DownMark mark = downMarks.getIfPresent(host);
+    return mark == null ? Optional.empty() : Optional.of(mark.reason);
+  }
+
+  /**
+   * Marks {@code host} down for the recheck interval (a new mark, or a renewed
+   * one after a failed recheck).
+   *
+   * @return true when the host was not marked before
+   */
+  public boolean markDown(HostAddress host, String reason) {
+    Objects.requireNonNull(reason, "reason");
+    DownMark previous = downMarks.asMap().put(host, new DownMark(reason, ticker.read()));
+    return previous == null;
+  }
+
+  /**
+   * Clears {@code host}'s down mark after a success.
+   *
+   * @return true when the host had a mark
+   */
+  public boolean markUp(HostAddress host) {
+    return downMarks.asMap().remove(host) != null;
+  }
+
+  /**
+   * Hands out the single recheck of a host whose down mark is due: true for
+   * exactly one caller until that caller reports with {@link #markUp} or
+   * {@link #markDown}. A recheck holder that never reports loses the recheck
+   * after another recheck interval.
+   */
+  public boolean tryAcquireRecheck(HostAddress host) {
+    DownMark mark = downMarks.getIfPresent(host);
+    if (mark == null) {
+      return true;
+    }
+    long now = ticker.read();
+    if (now - mark.markedAt < recheckNanos) {
+      return false;
+    }
+    if (mark.probing.compareAndSet(false, true)) {
+      mark.probeStartedAt = now;
+      return true;
+    }
+    if (now - mark.probeStartedAt >= recheckNanos) {
+      // The previous recheck holder never reported; hand the recheck out again.
+      mark.probeStartedAt = now;
+      return true;
+    }
+    return false;
+  }
+
+  /** Forgets everything. */
+  public void clear() {
+    masters.invalidateAll();
+    lastGoodHosts.invalidateAll();
+    downMarks.invalidateAll();
+  }
+
+  /** The recheck interval of down marks. */
+  public Duration recheckInterval() {
+    return Duration.ofNanos(recheckNanos);
+  }
+
+  private boolean record(
+      Cache<String, CachedHost> cache, String group, HostAddress host, long seq, boolean confirmed) {
+    Objects.requireNonNull(host, "host");
+    boolean[] changed = new boolean[1];
+    long now = ticker.read();
+    cache.asMap().compute(key(group), (k, old) -> {
+      if (old != null && old.sequence() > seq) {
+        return old;
+      }
+      changed[0] = old == null || !old.host().equals(host);
+      if (confirmed) {
+        return new CachedHost(host, seq, true, now);
+      }
+      boolean sameHost = old != null && old.host().equals(host);
+      return sameHost ? new CachedHost(host, seq, old.confirmed(), old.confirmedAtNanos())
+          : new CachedHost(host, seq, false, Long.MIN_VALUE);
+    });
+    return changed[0];
+  }
+
+  private static boolean drop(Cache<String, CachedHost> cache, String group, HostAddress host, long seq) {
+    boolean[] dropped = new boolean[1];
+    cache.asMap().computeIfPresent(key(group), (k, old) -> {
+      if (old.host().equals(host) && old.sequence() <= seq) {
+        dropped[0] = true;
+        return null;
+      }
+      return old;
+    });
+    return dropped[0];
+  }
+
+  private static String key(String group) {
+    return group.toLowerCase(java.util.Locale.ROOT);
+  }
+
+  /** A host's standing in the cache. */
+  public enum HostHealth {
+    /** No down mark. */
+    UP,
+    /** Marked down; skip it (unless every host is). */
+    DOWN,
+    /** Marked down, but the recheck interval has passed: one caller may probe it. */
+    RECHECK_DUE
+  }
+
+  /**
+   * A cached master or last good host.
+   *
+   * @param host the host as listed in the group's store host list
+   * @param sequence the observation sequence number of the write
+   * @param confirmed true once a success on the host confirmed it; false for a referral hint
+   * @param confirmedAtNanos ticker time of the last confirmation ({@link Long#MIN_VALUE} if never)
+   */
+  public record CachedHost(HostAddress host, long sequence, boolean confirmed, long confirmedAtNanos) {}
+
+  private static final class DownMark {
+    final String reason;
+    final long markedAt;
+    final AtomicBoolean probing = new AtomicBoolean();
+    volatile long probeStartedAt;
+
+    DownMark(String reason, long markedAt) {
+      this.reason = reason;
+      this.markedAt = markedAt;
+    }
+  }
+
+  /** Builds an {@link AffinityCache}. */
+  public static final class Builder {
+    private Ticker ticker = Ticker.SYSTEM;
+    private Duration recheckInterval = DEFAULT_RECHECK_INTERVAL;
+    private Duration entryTtl = DEFAULT_ENTRY_TTL;
+    private long maximumSize = DEFAULT_MAXIMUM_SIZE;
+
+    private Builder() {}
+
+    /** The clock for expiry and rechecks. Defaults to {@link Ticker#SYSTEM}. */
+    public Builder ticker(Ticker ticker) {
+      this.ticker = Objects.requireNonNull(ticker, "ticker");
+      return this;
+    }
+
+    /**
+     * How long a down mark keeps a host out of the order before one recheck, &gt; 0.
+     * Defaults to 30 s. See {@link #DEFAULT_RECHECK_INTERVAL}.
+     */
+    public Builder recheckInterval(Duration value) {
+      Objects.requireNonNull(value, "recheckInterval");
+      if (value.isNegative() || value.isZero()) {
+        throw new IllegalArgumentException("recheckInterval must be > 0, was " + value);
+      }
+      this.recheckInterval = value;
+      return this;
+    }
+
+    /**
+     * How long a cached master or last good host lives without a new observation,
+     * &gt; 0. Defaults to 10 min. See {@link #DEFAULT_ENTRY_TTL}.
+     */
+    public Builder entryTtl(Duration value) {
+      Objects.requireNonNull(value, "entryTtl");
+      if (value.isNegative() || value.isZero()) {
+        throw new IllegalArgumentException("entryTtl must be > 0, was " + value);
+      }
+      this.entryTtl = value;
+      return this;
+    }
+
+    /** Most groups (and hosts) remembered, &ge; 1. Defaults to 100,000. See {@link #DEFAULT_MAXIMUM_SIZE}. */
+    public Builder maximumSize(long value) {
+      if (value < 1) {
+        throw new IllegalArgumentException("maximumSize must be >= 1, was " + value);
+      }
+      this.maximumSize = value;
+      return this;
+    }
+
+    /** The cache. */
+    public AffinityCache build() {
+      return new AffinityCache(this);
+    }
+  }
+}

@@ -1,0 +1,47 @@
+package org.repgroup.core.failover;
+
+import java.time.Duration;
+import java.util.Optional;
+import org.repgroup.core.HostAddress;
+import org.repgroup.core.Protocol;
+import org.repgroup.core.ReplicationGroup;
+
+/** What an {@link Attempt} needs to know about the try it is making. */
+public interface AttemptContext {
+
+  /** The host to try, with its port filled in. */
+  HostAddress host();
+
+  /** The group the operation is for. */
+  ReplicationGroup group();
+
+  /** The protocol in use. */
+  Protocol protocol();
+
+  /** The operation's intent. */
+  Intent intent();
+
+  /** The host whose referral led here, if any. */
+  Optional<HostAddress> referredBy();
+
+  /** The number of referrals followed to get here (0 for a host from the list). */
+  int hop();
+
+  /** Connect timeout for this attempt: the policy's, cut to the time left before the deadline. */
+  Duration connectTimeout();
+
+  /** Greeting/response read timeout for this attempt: the policy's, cut to the time left. */
+  Duration responseTimeout();
+
+  /** Time left before the operation's deadline (never negative). */
+  Duration timeLeft();
+
+  /** True once this attempt lost the race or the deadline passed; stop as soon as possible. */
+  boolean isCancelled();
+
+  /**
+   * Registers something to close if this attempt is cancelled (a socket, a store).
+   * If the attempt is already cancelled it is closed at once.
+   */
+  void onCancel(AutoCloseable resource);
+}

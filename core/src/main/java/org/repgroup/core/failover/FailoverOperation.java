@@ -1,0 +1,645 @@
+package org.repgroup.core.failover;
+
+import io.github.resilience4j.retry.Retry;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.repgroup.core.HostAddress;
+import org.repgroup.core.Protocol;
+import org.repgroup.core.ReplicationGroup;
+import org.repgroup.core.RepgroupResources;
+import org.repgroup.core.time.Scheduler;
+import org.repgroup.core.time.Ticker;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One operation through the engine: the failover contract in code. Event driven
+ * under one lock: attempt completions (attempt threads) and timers (stagger,
+ * retry, deadline on the scheduler) move it forward; the caller waits on
+ * {@link #result}.
+ *
+ * <p>A host is visited at most once per pass: a referral back to a host already
+ * tried in the pass is a loop and ends the operation, as does the hop limit.
+ *
+ * <p>Order of a pass: the preferred host (discovered master, else the cached
+ * master for writes or last good host for reads), then the store host list,
+ * skipping hosts marked down; a host whose recheck is due is included for one
+ * caller only; when that leaves nothing, every listed host is tried anyway.
+ */
+final class FailoverOperation<T> {
+
+  private static final Logger LOG = LoggerFactory.getLogger(FailoverOperation.class);
+  private static final AtomicLong IDS = new AtomicLong();
+  private static final Exception PASS_FAILED = new Exception("every host of the pass failed", null, false, false) {
+    private static final long serialVersionUID = 1L;
+  };
+
+  private final ReplicationGroup group;
+  private final Protocol protocol;
+  private final Intent intent;
+  private final Attempt<T> attempt;
+  private final FailoverPolicy policy;
+  private final AffinityCache cache;
+  private final FailoverListener listener;
+  private final Ticker ticker;
+  private final Scheduler scheduler;
+  private final Executor executor;
+  private final Retry.AsyncContext<Object> retry;
+  private final OperationInfo info;
+  private final long startNanos;
+  private final long deadlineNanos;
+
+  final CompletableFuture<FailoverResult<T>> result = new CompletableFuture<>();
+
+  // Guarded by this.
+  private boolean done;
+  private int pass;
+  private int hopsFollowed;
+  private int hopsThisPass;
+  private boolean referralSeen;
+  private boolean readOnlySeen;
+  private HostAddress discoveredMaster;
+  private MasterDiscovery.Lead lead;
+  private final Deque<Candidate> queue = new ArrayDeque<>();
+  private final Set<HostAddress> triedThisPass = new HashSet<>();
+  private final Map<Long, Running> running = new LinkedHashMap<>();
+  private final List<AttemptRecord> records = new ArrayList<>();
+  private final List<HostAddress> referralPath = new ArrayList<>();
+  private long nextAttemptId;
+  private Scheduler.Cancellable staggerTimer;
+  private Scheduler.Cancellable retryTimer;
+  private Scheduler.Cancellable deadlineTimer;
+
+  FailoverOperation(RepgroupResources resources, FailoverPolicy policy, Retry retry,
+      ReplicationGroup group, Protocol protocol, Intent intent, Attempt<T> attempt) {
+    this.group = group;
+    this.protocol = protocol;
+    this.intent = intent;
+    this.attempt = attempt;
+    this.policy = policy;
+    this.cache = resources.affinityCache();
+    this.listener = resources.listener();
+    this.ticker = resources.ticker();
+    this.scheduler = resources.scheduler();
+    this.executor = resources.attemptExecutor();
+    this.retry = retry.asyncContext();
+    this.info = new OperationInfo(IDS.incrementAndGet(), group.name(), protocol, intent);
+    this.startNanos = ticker.read();
+    this.deadlineNanos = startNanos + policy.deadline().toNanos();
+  }
+
+  void start() {
+    listener.operationStart(info);
+    Object discovery = null;
+    synchronized (this) {
+      deadlineTimer = scheduler.schedule(policy.deadline(), this::onDeadline);
+      if (intent.needsMaster() && !masterTrusted()) {
+        discovery = cache.discovery.leadOrJoin(group.name());
+        if (discovery instanceof MasterDiscovery.Lead l) {
+          lead = l;
+        }
+      }
+      if (!(discovery instanceof CompletableFuture)) {
+        beginPass();
+        return;
+      }
+    }
+    @SuppressWarnings("unchecked")
+    CompletableFuture<MasterDiscovery.Finding> joined = (CompletableFuture<MasterDiscovery.Finding>) discovery;
+    listener.discoveryJoined(info);
+    joined.whenComplete((finding, error) -> onDiscoveryFinding(finding));
+  }
+
+  /** True when the cached master was confirmed recently enough to go straight to it. */
+  private boolean masterTrusted() {
+    Optional<AffinityCache.CachedHost> cached = cache.master(group.name());
+    if (cached.isEmpty() || !cached.get().confirmed()) {
+      return false;
+    }
+    AffinityCache.CachedHost c = cached.get();
+    if (group.listedEntry(c.host(), protocol).isEmpty()) {
+      return false;
+    }
+    boolean fresh = ticker.read() - c.confirmedAtNanos() < policy.masterTrust().toNanos();
+    return fresh && cache.health(group.resolve(c.host(), protocol)) == AffinityCache.HostHealth.UP;
+  }
+
+  private synchronized void onDiscoveryFinding(MasterDiscovery.Finding finding) {
+    if (done) {
+      return;
+    }
+    if (finding != null && finding.sharedFailure() != null) {
+      MasterDiscovery.Finding f = finding;
+      finish(new FailoverResult.Failed<>(f.sharedFailure().kind(), null, f.sharedFailure().trace()));
+      return;
+    }
+    if (finding != null && finding.master() != null) {
+      discoveredMaster = finding.master();
+    }
+    beginPass();
+  }
+
+  // ---- passes and order ---------------------------------------------------------------------
+
+  private void beginPass() {
+    pass++;
+    triedThisPass.clear();
+    hopsThisPass = 0;
+    readOnlySeen = false;
+    queue.clear();
+    queue.addAll(order());
+    launchNext();
+  }
+
+  private List<Candidate> order() {
+    Set<HostAddress> entries = new LinkedHashSet<>();
+    preferred().ifPresent(entries::add);
+    entries.addAll(group.hosts().hosts());
+    List<Candidate> usable = new ArrayList<>();
+    for (HostAddress entry : entries) {
+      HostAddress resolved = group.resolve(entry, protocol);
+      AffinityCache.HostHealth health = cache.health(resolved);
+      if (health == AffinityCache.HostHealth.UP
+          || (health == AffinityCache.HostHealth.RECHECK_DUE && cache.tryAcquireRecheck(resolved))) {
+        usable.add(new Candidate(entry, resolved, 0, null));
+      }
+    }
+    if (usable.isEmpty()) {
+      // Every host is marked down: try them all anyway, never fail without trying.
+      for (HostAddress entry : entries) {
+        usable.add(new Candidate(entry, group.resolve(entry, protocol), 0, null));
+      }
+    }
+    return usable;
+  }
+
+  private Optional<HostAddress> preferred() {
+    if (discoveredMaster != null) {
+      return group.listedEntry(discoveredMaster, protocol);
+    }
+    Optional<AffinityCache.CachedHost> cached =
+        intent.needsMaster() ? cache.master(group.name()) : cache.lastGoodHost(group.name());
+    return cached.flatMap(c -> group.listedEntry(c.host(), protocol));
+  }
+
+  private void launchNext() {
+    if (done) {
+      return;
+    }
+    cancel(staggerTimer);
+    staggerTimer = null;
+    Candidate next = pollCandidate();
+    if (next == null) {
+      if (running.isEmpty()) {
+        passExhausted();
+      }
+      return;
+    }
+    startAttempt(next);
+    if (!policy.stagger().isZero() && hasCandidate()) {
+      staggerTimer = scheduler.schedule(policy.stagger(), this::onStagger);
+    }
+  }
+
+  private Candidate pollCandidate() {
+    Candidate c;
+    while ((c = queue.pollFirst()) != null) {
+      if (!triedThisPass.contains(c.resolved)) {
+        return c;
+      }
+    }
+    return null;
+  }
+
+  private boolean hasCandidate() {
+    for (Candidate c : queue) {
+      if (!triedThisPass.contains(c.resolved)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private synchronized void onStagger() {
+    if (!done) {
+      staggerTimer = null;
+      launchNext();
+    }
+  }
+
+  private void passExhausted() {
+    if (readOnlySeen && intent.needsMaster()) {
+      finish(failed(FailureKind.NO_MASTER, null));
+      return;
+    }
+    long delayMillis = retry.onError(PASS_FAILED);
+    long leftMillis = Duration.ofNanos(deadlineNanos - ticker.read()).toMillis();
+    if (delayMillis < 0 || delayMillis >= leftMillis) {
+      finish(failed(FailureKind.ALL_UNAVAILABLE, null));
+      return;
+    }
+    Duration delay = Duration.ofMillis(delayMillis);
+    listener.retryScheduled(info, pass + 1, delay);
+    retryTimer = scheduler.schedule(delay, this::onRetryTimer);
+  }
+
+  private synchronized void onRetryTimer() {
+    if (!done) {
+      retryTimer = null;
+      beginPass();
+    }
+  }
+
+  private synchronized void onDeadline() {
+    if (!done) {
+      finish(failed(FailureKind.DEADLINE_EXCEEDED, null));
+    }
+  }
+
+  // ---- attempts -----------------------------------------------------------------------------
+
+  private void startAttempt(Candidate c) {
+    triedThisPass.add(c.resolved);
+    Running r = new Running(nextAttemptId++, c, cache.nextSequence(), ticker.read());
+    running.put(r.id, r);
+    listener.attemptStart(info, c.resolved, c.hop);
+    try {
+      executor.execute(() -> run(r));
+    } catch (RejectedExecutionException e) {
+      running.remove(r.id);
+      record(r, AttemptRecord.Kind.UNAVAILABLE, "no thread to run the attempt: " + e.getMessage(), e);
+      launchNext();
+    }
+  }
+
+  private void run(Running r) {
+    AttemptOutcome<T> outcome;
+    try {
+      outcome = attempt.attempt(r);
+      if (outcome == null) {
+        outcome = AttemptOutcome.unavailable("the attempt returned no outcome", null);
+      }
+    } catch (Exception | LinkageError | AssertionError e) {
+      outcome = AttemptOutcome.unavailable(describe(e), e);
+    }
+    onAttemptDone(r, outcome);
+  }
+
+  private void onAttemptDone(Running r, AttemptOutcome<T> outcome) {
+    T orphan = null;
+    synchronized (this) {
+      boolean live = running.remove(r.id) != null;
+      if (done || !live) {
+        if (outcome instanceof AttemptOutcome.Success<T> s) {
+          orphan = s.value();
+        }
+      } else {
+        handle(r, outcome);
+      }
+    }
+    if (orphan != null) {
+      discardQuietly(orphan);
+    }
+  }
+
+  private void handle(Running r, AttemptOutcome<T> outcome) {
+    Candidate c = r.candidate;
+    if (outcome instanceof AttemptOutcome.Success<T> s) {
+      record(r, AttemptRecord.Kind.SUCCESS, "served", null);
+      hostAnswered(c.resolved);
+      HostAddress listed = group.listedEntry(c.resolved, protocol).orElse(null);
+      if (listed != null) {
+        if (intent.needsMaster()) {
+          HostAddress previous = cache.master(group.name()).map(AffinityCache.CachedHost::host).orElse(null);
+          if (cache.recordMaster(group.name(), listed, r.sequence, true)) {
+            listener.masterChanged(group.name(), previous, listed);
+          }
+        } else {
+          cache.recordLastGoodHost(group.name(), listed, r.sequence);
+        }
+      }
+      finish(new FailoverResult.Served<>(s.value(), c.resolved, trace()));
+    } else if (outcome instanceof AttemptOutcome.Referral<T> ref) {
+      referralSeen = true;
+      hostAnswered(c.resolved);
+      forgetAsPreferred(r);
+      onReferral(r, ref);
+    } else if (outcome instanceof AttemptOutcome.Unavailable<T> u) {
+      record(r, AttemptRecord.Kind.UNAVAILABLE, u.reason(), u.cause());
+      if (u.marksHostDown()) {
+        if (cache.markDown(c.resolved, u.reason())) {
+          listener.hostMarkedDown(c.resolved, u.reason());
+        }
+        forgetAsPreferred(r);
+      } else {
+        hostAnswered(c.resolved);
+      }
+      launchNext();
+    } else if (outcome instanceof AttemptOutcome.ReadOnly<T> ro) {
+      readOnlySeen = true;
+      record(r, AttemptRecord.Kind.READ_ONLY, ro.reason(), null);
+      hostAnswered(c.resolved);
+      if (intent.needsMaster()) {
+        forgetAsPreferred(r);
+      }
+      launchNext();
+    } else if (outcome instanceof AttemptOutcome.Fatal<T> f) {
+      record(r, AttemptRecord.Kind.FATAL, f.reason(), f.cause());
+      hostAnswered(c.resolved);
+      finish(failed(FailureKind.FATAL, f.cause()));
+    }
+  }
+
+  private void onReferral(Running r, AttemptOutcome.Referral<T> ref) {
+    HostAddress from = r.candidate.resolved;
+    HostAddress target = group.resolve(ref.target(), protocol);
+    String refusal = null;
+    FailureKind stop = null;
+    if (!intent.followsReferrals()) {
+      refusal = "not followed: this client never follows referrals";
+    } else if (!group.mayReferTo(target, protocol)) {
+      refusal = "referral to " + target + " refused: not in group " + group.name() + " and not allowed";
+    } else if (triedThisPass.contains(target)) {
+      stop = FailureKind.REFERRAL_LOOP;
+      refusal = "referral loop: " + target + " was already visited";
+    } else if (hopsThisPass >= policy.maxReferralHops()) {
+      stop = FailureKind.REFERRAL_HOP_LIMIT;
+      refusal = "hop limit " + policy.maxReferralHops() + " reached";
+    }
+    String detail = "referral to " + target + (ref.detail().isEmpty() ? "" : ": " + ref.detail());
+    record(r, AttemptRecord.Kind.REFERRAL, refusal == null ? detail : detail + "; " + refusal, null);
+    if (refusal != null) {
+      listener.referralRefused(info, from, target, refusal);
+      if (stop != null) {
+        extendPath(from, target);
+        finish(failed(stop, null));
+      } else {
+        launchNext();
+      }
+      return;
+    }
+    hopsFollowed++;
+    hopsThisPass++;
+    extendPath(from, target);
+    listener.referralFollowed(info, from, target);
+    Optional<HostAddress> listed = group.listedEntry(target, protocol);
+    if (intent.needsMaster() && listed.isPresent()) {
+      HostAddress previous = cache.master(group.name()).map(AffinityCache.CachedHost::host).orElse(null);
+      if (cache.recordMaster(group.name(), listed.get(), r.sequence, false)) {
+        listener.masterChanged(group.name(), previous, listed.get());
+      }
+    }
+    queue.addFirst(new Candidate(listed.orElse(null), target, r.candidate.hop + 1, from));
+    launchNext();
+  }
+
+  private void extendPath(HostAddress from, HostAddress to) {
+    if (referralPath.isEmpty() || !referralPath.get(referralPath.size() - 1).equals(from)) {
+      referralPath.add(from);
+    }
+    referralPath.add(to);
+  }
+
+  /** The host answered like a live server: clear its down mark if it had one. */
+  private void hostAnswered(HostAddress resolved) {
+    if (cache.markUp(resolved)) {
+      listener.hostMarkedUp(resolved);
+    }
+  }
+
+  /** The host cannot be the preferred one any more: drop it from the cache (if the cache still says so). */
+  private void forgetAsPreferred(Running r) {
+    group.listedEntry(r.candidate.resolved, protocol).ifPresent(listed -> {
+      if (intent.needsMaster()) {
+        if (cache.dropMaster(group.name(), listed, r.sequence)) {
+          listener.masterChanged(group.name(), listed, null);
+        }
+      } else {
+        cache.dropLastGoodHost(group.name(), listed, r.sequence);
+      }
+    });
+  }
+
+  // ---- the end ------------------------------------------------------------------------------
+
+  private FailoverResult.Failed<T> failed(FailureKind kind, Throwable cause) {
+    return new FailoverResult.Failed<>(kind, cause, traceAfterCancelling(kind));
+  }
+
+  /** Records the attempts still running as cancelled, so the trace names every host. */
+  private FailoverTrace traceAfterCancelling(FailureKind kind) {
+    String why = kind == FailureKind.DEADLINE_EXCEEDED
+        ? "no answer before the deadline (" + policy.deadline().toMillis() + " ms)"
+        : "abandoned: the operation ended";
+    for (Running r : running.values()) {
+      record(r, AttemptRecord.Kind.CANCELLED, why, null);
+    }
+    return trace();
+  }
+
+  private void finish(FailoverResult<T> outcome) {
+    done = true;
+    cancel(staggerTimer);
+    cancel(retryTimer);
+    cancel(deadlineTimer);
+    if (outcome instanceof FailoverResult.Served<T>) {
+      for (Running r : running.values()) {
+        record(r, AttemptRecord.Kind.CANCELLED, "another host answered first", null);
+      }
+      retry.onResult(null);
+    }
+    for (Running r : running.values()) {
+      r.cancel();
+    }
+    running.clear();
+    if (lead != null) {
+      cache.discovery.complete(lead, finding(outcome));
+      lead = null;
+    }
+    if (outcome instanceof FailoverResult.Failed<T> f) {
+      LOG.debug("group {} {} {}: {}", group.name(), protocol, intent, f.kind());
+    }
+    listener.operationEnd(info, outcome);
+    result.complete(outcome);
+  }
+
+  private MasterDiscovery.Finding finding(FailoverResult<T> outcome) {
+    if (outcome instanceof FailoverResult.Served<T> s) {
+      return new MasterDiscovery.Finding(group.listedEntry(s.host(), protocol).orElse(null), null);
+    }
+    FailoverResult.Failed<T> f = (FailoverResult.Failed<T>) outcome;
+    boolean shared = f.kind() == FailureKind.ALL_UNAVAILABLE || f.kind() == FailureKind.NO_MASTER;
+    return shared ? new MasterDiscovery.Finding(null, f) : MasterDiscovery.Finding.INCONCLUSIVE;
+  }
+
+  /** Cancels the operation from outside (the caller was interrupted). */
+  synchronized void abandon() {
+    if (!done) {
+      finish(failed(FailureKind.DEADLINE_EXCEEDED, null));
+    }
+  }
+
+  private void record(Running r, AttemptRecord.Kind kind, String detail, Throwable cause) {
+    if (r.recorded) {
+      return;
+    }
+    r.recorded = true;
+    Duration elapsed = Duration.ofNanos(ticker.read() - r.startNanos);
+    AttemptRecord rec = new AttemptRecord(r.candidate.resolved, r.candidate.hop, kind, elapsed, detail, cause);
+    records.add(rec);
+    listener.attemptEnd(info, rec);
+    LOG.debug("group {} {}: {}", group.name(), protocol, rec);
+  }
+
+  private FailoverTrace trace() {
+    return new FailoverTrace(group.name(), intent, records, referralPath, hopsFollowed, referralSeen, pass,
+        Duration.ofNanos(ticker.read() - startNanos));
+  }
+
+  private void discardQuietly(T value) {
+    try {
+      executor.execute(() -> discardNow(value));
+    } catch (RejectedExecutionException e) {
+      discardNow(value);
+    }
+  }
+
+  private void discardNow(T value) {
+    try {
+      attempt.discard(value);
+    } catch (RuntimeException e) {
+      LOG.debug("discarding a late success failed", e);
+    }
+  }
+
+  private static void cancel(Scheduler.Cancellable c) {
+    if (c != null) {
+      c.cancel();
+    }
+  }
+
+  static String describe(Throwable t) {
+    String m = t.getMessage();
+    String name = t.getClass().getSimpleName();
+    return m == null || m.isBlank() ? name : name + ": " + m;
+  }
+
+  private record Candidate(HostAddress listed, HostAddress resolved, int hop, HostAddress referredBy) {}
+
+  /** A running attempt; also its {@link AttemptContext}. */
+  private final class Running implements AttemptContext {
+    final long id;
+    final Candidate candidate;
+    final long sequence;
+    final long startNanos;
+    boolean recorded;
+    private final List<AutoCloseable> resources = new ArrayList<>();
+    private volatile boolean cancelled;
+
+    Running(long id, Candidate candidate, long sequence, long startNanos) {
+      this.id = id;
+      this.candidate = candidate;
+      this.sequence = sequence;
+      this.startNanos = startNanos;
+    }
+
+    void cancel() {
+      List<AutoCloseable> toClose;
+      synchronized (resources) {
+        cancelled = true;
+        toClose = new ArrayList<>(resources);
+        resources.clear();
+      }
+      toClose.forEach(FailoverOperation::closeQuietly);
+    }
+
+    @Override
+    public HostAddress host() {
+      return candidate.resolved;
+    }
+
+    @Override
+    public ReplicationGroup group() {
+      return group;
+    }
+
+    @Override
+    public Protocol protocol() {
+      return protocol;
+    }
+
+    @Override
+    public Intent intent() {
+      return intent;
+    }
+
+    @Override
+    public Optional<HostAddress> referredBy() {
+      return Optional.ofNullable(candidate.referredBy);
+    }
+
+    @Override
+    public int hop() {
+      return candidate.hop;
+    }
+
+    @Override
+    public Duration connectTimeout() {
+      return min(policy.connectTimeout(), timeLeft());
+    }
+
+    @Override
+    public Duration responseTimeout() {
+      return min(policy.responseTimeout(), timeLeft());
+    }
+
+    @Override
+    public Duration timeLeft() {
+      long left = deadlineNanos - ticker.read();
+      return Duration.ofNanos(Math.max(0, left));
+    }
+
+    @Override
+    public boolean isCancelled() {
+      return cancelled;
+    }
+
+    @Override
+    public void onCancel(AutoCloseable resource) {
+      synchronized (resources) {
+        if (!cancelled) {
+          resources.add(resource);
+          return;
+        }
+      }
+      closeQuietly(resource);
+    }
+
+    private Duration min(Duration a, Duration left) {
+      Duration m = a.compareTo(left) <= 0 ? a : left;
+      // Socket APIs read 0 as "infinite": never hand out less than a millisecond.
+      return m.compareTo(Duration.ofMillis(1)) < 0 ? Duration.ofMillis(1) : m;
+    }
+  }
+
+  private static void closeQuietly(AutoCloseable c) {
+    try {
+      c.close();
+    } catch (Exception e) {
+      LOG.trace("closing an abandoned attempt's resource failed", e);
+    }
+  }
+}
