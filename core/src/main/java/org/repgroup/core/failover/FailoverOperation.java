@@ -368,6 +368,13 @@ final class FailoverOperation<T> {
     HostAddress target = group.resolve(ref.target(), protocol);
     String refusal = null;
     FailureKind stop = null;
+    if (intent.followsReferrals() && group.mayReferTo(target, protocol) && isRunning(target)) {
+      // The target is being tried right now (staggered attempts): wait for its answer.
+      record(r, AttemptRecord.Kind.REFERRAL, "referral to " + target + ", already being tried", null);
+      listener.referralFollowed(info, from, target);
+      extendPath(from, target);
+      return;
+    }
     if (!intent.followsReferrals()) {
       refusal = "not followed: this client never follows referrals";
     } else if (!group.mayReferTo(target, protocol)) {
@@ -404,6 +411,15 @@ final class FailoverOperation<T> {
     }
     queue.addFirst(new Candidate(listed.orElse(null), target, r.candidate.hop + 1, from));
     launchNext();
+  }
+
+  private boolean isRunning(HostAddress resolved) {
+    for (Running r : running.values()) {
+      if (r.candidate.resolved.equals(resolved)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private void extendPath(HostAddress from, HostAddress to) {
@@ -455,12 +471,16 @@ final class FailoverOperation<T> {
     cancel(staggerTimer);
     cancel(retryTimer);
     cancel(deadlineTimer);
-    if (outcome instanceof FailoverResult.Served<T>) {
-      for (Running r : running.values()) {
-        record(r, AttemptRecord.Kind.CANCELLED, "another host answered first", null);
+    if (outcome instanceof FailoverResult.Served<T> s) {
+      if (!running.isEmpty()) {
+        for (Running r : running.values()) {
+          record(r, AttemptRecord.Kind.CANCELLED, "another host answered first", null);
+        }
+        outcome = new FailoverResult.Served<>(s.value(), s.host(), trace());
       }
       retry.onResult(null);
     }
+    markSilentHostsDown(outcome);
     for (Running r : running.values()) {
       r.cancel();
     }
@@ -474,6 +494,32 @@ final class FailoverOperation<T> {
     }
     listener.operationEnd(info, outcome);
     result.complete(outcome);
+  }
+
+  /**
+   * A host still silent when the operation ends, after at least the stagger
+   * (another host answered first) or at the deadline, is treated as black-holed:
+   * it gets a down mark, so the next operations do not wait for it again.
+   */
+  private void markSilentHostsDown(FailoverResult<T> outcome) {
+    boolean deadline = outcome instanceof FailoverResult.Failed<T> f && f.kind() == FailureKind.DEADLINE_EXCEEDED;
+    boolean served = outcome instanceof FailoverResult.Served<T>;
+    if (!deadline && !served) {
+      return;
+    }
+    long now = ticker.read();
+    long stagger = policy.stagger().toNanos();
+    for (Running r : running.values()) {
+      long silentFor = now - r.startNanos;
+      if (deadline || (stagger > 0 && silentFor >= stagger)) {
+        String reason = "no answer in " + Duration.ofNanos(silentFor).toMillis() + " ms"
+            + (served ? " while another host answered" : " before the deadline");
+        if (cache.markDown(r.candidate.resolved, reason)) {
+          listener.hostMarkedDown(r.candidate.resolved, reason);
+        }
+        forgetAsPreferred(r);
+      }
+    }
   }
 
   private MasterDiscovery.Finding finding(FailoverResult<T> outcome) {

@@ -1,0 +1,104 @@
+package org.repgroup.core.failover;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.repgroup.core.HostAddress;
+import org.repgroup.core.time.ManualClock;
+
+@Timeout(10)
+class AffinityCacheTest {
+
+  static final HostAddress H1 = HostAddress.of("h1", 143);
+  static final HostAddress H2 = HostAddress.of("h2", 143);
+
+  final ManualClock clock = new ManualClock();
+  final AffinityCache cache = AffinityCache.builder().ticker(clock)
+      .recheckInterval(Duration.ofSeconds(30)).entryTtl(Duration.ofMinutes(10)).build();
+
+  @Test
+  void lateAnswerFromAnOlderAttemptCannotFlipTheMasterBack() {
+    long olderAttempt = cache.nextSequence();
+    long newerAttempt = cache.nextSequence();
+
+    cache.recordMaster("g", H2, newerAttempt, true);
+    boolean changed = cache.recordMaster("g", H1, olderAttempt, true);
+
+    assertThat(changed).isFalse();
+    assertThat(cache.master("g")).hasValueSatisfying(m -> assertThat(m.host()).isEqualTo(H2));
+  }
+
+  @Test
+  void failureSeenByAnOlderAttemptDoesNotDropANewerConfirmation() {
+    long older = cache.nextSequence();
+    cache.recordMaster("g", H1, cache.nextSequence(), true);
+
+    assertThat(cache.dropMaster("g", H1, older)).isFalse();
+    assertThat(cache.master("g")).isPresent();
+  }
+
+  @Test
+  void referralHintIsUnconfirmedUntilASuccess() {
+    cache.recordMaster("g", H2, cache.nextSequence(), false);
+    assertThat(cache.master("g").orElseThrow().confirmed()).isFalse();
+
+    cache.recordMaster("g", H2, cache.nextSequence(), true);
+    assertThat(cache.master("g").orElseThrow().confirmed()).isTrue();
+  }
+
+  @Test
+  void cachedMasterExpiresAfterItsTtl() {
+    cache.recordMaster("g", H1, cache.nextSequence(), true);
+
+    clock.advance(Duration.ofMinutes(10));
+
+    assertThat(cache.master("g")).isEmpty();
+  }
+
+  @Test
+  void downMarkLastsTheRecheckInterval() {
+    assertThat(cache.markDown(H1, "refused")).isTrue();
+    clock.advance(Duration.ofSeconds(29));
+    assertThat(cache.health(H1)).isEqualTo(AffinityCache.HostHealth.DOWN);
+    assertThat(cache.tryAcquireRecheck(H1)).isFalse();
+
+    clock.advance(Duration.ofSeconds(1));
+
+    assertThat(cache.health(H1)).isEqualTo(AffinityCache.HostHealth.RECHECK_DUE);
+  }
+
+  @Test
+  void failedRecheckRenewsTheMarkAndSuccessClearsIt() {
+    cache.markDown(H1, "refused");
+    clock.advance(Duration.ofSeconds(30));
+    assertThat(cache.tryAcquireRecheck(H1)).isTrue();
+
+    assertThat(cache.markDown(H1, "still refused")).isFalse();
+    assertThat(cache.health(H1)).isEqualTo(AffinityCache.HostHealth.DOWN);
+    clock.advance(Duration.ofSeconds(30));
+    assertThat(cache.tryAcquireRecheck(H1)).isTrue();
+    assertThat(cache.markUp(H1)).isTrue();
+    assertThat(cache.health(H1)).isEqualTo(AffinityCache.HostHealth.UP);
+  }
+
+  @Test
+  void recheckHolderThatNeverReportsLosesTheRecheck() {
+    cache.markDown(H1, "refused");
+    clock.advance(Duration.ofSeconds(30));
+    assertThat(cache.tryAcquireRecheck(H1)).isTrue();
+
+    clock.advance(Duration.ofSeconds(30));
+
+    assertThat(cache.tryAcquireRecheck(H1)).isTrue();
+  }
+
+  @Test
+  void mastersAreKeptPerGroupCaseInsensitively() {
+    cache.recordMaster("Store1.Example.com", H1, cache.nextSequence(), true);
+
+    assertThat(cache.master("store1.example.com")).isPresent();
+    assertThat(cache.master("store2.example.com")).isEmpty();
+  }
+}

@@ -1,0 +1,502 @@
+package org.repgroup.core.failover;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.repgroup.core.HostAddress;
+import org.repgroup.core.Protocol;
+import org.repgroup.core.ReplicationGroup;
+import org.repgroup.core.RepgroupResources;
+import org.repgroup.core.StoreHostList;
+import org.repgroup.core.time.ManualClock;
+
+@Timeout(30)
+class FailoverEngineTest {
+
+  static final HostAddress H1 = HostAddress.of("h1.example.com", 143);
+  static final HostAddress H2 = HostAddress.of("h2.example.com", 143);
+  static final HostAddress H3 = HostAddress.of("h3.example.com", 143);
+  static final HostAddress H4 = HostAddress.of("h4.example.com", 143);
+  static final HostAddress STRANGER = HostAddress.of("stranger.example.org", 143);
+  static final Duration STAGGER = Duration.ofMillis(250);
+
+  final ManualClock clock = new ManualClock();
+  final RecordingListener events = new RecordingListener();
+  AffinityCache cache;
+  RepgroupResources resources;
+  ReplicationGroup group = ReplicationGroup.builder("store1", StoreHostList.of(H1, H2, H3)).build();
+  FailoverPolicy policy = FailoverPolicy.builder().stagger(STAGGER).retryJitter(0).build();
+
+  @BeforeEach
+  void setUp() {
+    cache = AffinityCache.builder().ticker(clock).recheckInterval(Duration.ofSeconds(30)).build();
+    resources = RepgroupResources.builder().ticker(clock).scheduler(clock).affinityCache(cache).listener(events).build();
+  }
+
+  @AfterEach
+  void tearDown() {
+    resources.close();
+  }
+
+  FailoverEngine engine() {
+    return new FailoverEngine(resources, policy);
+  }
+
+  FailoverResult<String> run(Intent intent, ScriptedAttempt attempt) throws InterruptedException {
+    return engine().execute(group, Protocol.IMAP, intent, attempt);
+  }
+
+  static void await(BooleanSupplier condition, String what) {
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > end) {
+        throw new AssertionError("timed out waiting for: " + what);
+      }
+      Thread.onSpinWait();
+    }
+  }
+
+  static FailoverResult.Served<String> served(FailoverResult<String> r) {
+    assertThat(r).isInstanceOf(FailoverResult.Served.class);
+    return (FailoverResult.Served<String>) r;
+  }
+
+  static FailoverResult.Failed<String> failed(FailoverResult<String> r) {
+    assertThat(r).isInstanceOf(FailoverResult.Failed.class);
+    return (FailoverResult.Failed<String>) r;
+  }
+
+  @Test
+  void triesHostsInListOrder() throws Exception {
+    policy = policy.toBuilder().stagger(Duration.ZERO).build();
+    ScriptedAttempt a = new ScriptedAttempt().unavailable(H1).unavailable(H2).succeeds(H3);
+
+    FailoverResult.Served<String> s = served(run(Intent.WRITE, a));
+
+    assertThat(a.started).containsExactly(H1, H2, H3);
+    assertThat(s.host()).isEqualTo(H3);
+  }
+
+  @Test
+  void cachedMasterIsTriedFirst() throws Exception {
+    cache.recordMaster("store1", H3, cache.nextSequence(), true);
+    ScriptedAttempt a = new ScriptedAttempt().succeeds(H1).succeeds(H2).succeeds(H3);
+
+    assertThat(served(run(Intent.WRITE, a)).host()).isEqualTo(H3);
+    assertThat(a.started).containsExactly(H3);
+  }
+
+  @Test
+  void lastGoodHostIsTriedFirstByReadOnlyIntent() throws Exception {
+    ScriptedAttempt a = new ScriptedAttempt().unavailable(H1).succeeds(H2).succeeds(H3);
+    run(Intent.READ_NO_REFERRALS, a);
+    cache.markUp(H1);
+    a.started.clear();
+
+    assertThat(served(run(Intent.READ_NO_REFERRALS, a)).host()).isEqualTo(H2);
+    assertThat(a.started).containsExactly(H2);
+    assertThat(cache.master("store1")).isEmpty();
+  }
+
+  @Test
+  void hostMarkedDownIsSkippedUntilItsRecheckIsDue() throws Exception {
+    cache.markDown(H1, "refused earlier");
+    ScriptedAttempt a = new ScriptedAttempt().succeeds(H1).succeeds(H2).succeeds(H3);
+
+    assertThat(served(run(Intent.READ_NO_REFERRALS, a)).host()).isEqualTo(H2);
+    cache.dropLastGoodHost("store1", H2, Long.MAX_VALUE);
+    clock.advance(Duration.ofSeconds(30));
+    a.started.clear();
+
+    assertThat(served(run(Intent.READ_NO_REFERRALS, a)).host()).isEqualTo(H1);
+    assertThat(a.started).containsExactly(H1);
+    assertThat(cache.health(H1)).isEqualTo(AffinityCache.HostHealth.UP);
+  }
+
+  @Test
+  void expiredDownMarkGivesExactlyOneRecheck() {
+    cache.markDown(H1, "refused");
+    clock.advance(Duration.ofSeconds(30));
+
+    assertThat(cache.tryAcquireRecheck(H1)).isTrue();
+    assertThat(cache.tryAcquireRecheck(H1)).isFalse();
+    assertThat(cache.health(H1)).isEqualTo(AffinityCache.HostHealth.DOWN);
+  }
+
+  @Test
+  void everyHostMarkedDownStillTriesThemAll() throws Exception {
+    policy = policy.toBuilder().stagger(Duration.ZERO).build();
+    cache.markDown(H1, "x");
+    cache.markDown(H2, "x");
+    cache.markDown(H3, "x");
+    ScriptedAttempt a = new ScriptedAttempt().unavailable(H1).unavailable(H2).succeeds(H3);
+
+    assertThat(served(run(Intent.WRITE, a)).host()).isEqualTo(H3);
+    assertThat(a.started).containsExactly(H1, H2, H3);
+  }
+
+  @Test
+  void staggerStartsNextHostWhileFirstIsSilent() throws Exception {
+    ScriptedAttempt a = new ScriptedAttempt().hangs(H1).succeeds(H2).succeeds(H3);
+    CompletableFuture<FailoverResult<String>> f = engine().executeAsync(group, Protocol.IMAP, Intent.WRITE, a);
+    await(() -> a.started.contains(H1), "attempt on H1");
+
+    clock.advance(STAGGER.minusMillis(1));
+    assertThat(a.started).containsExactly(H1);
+    clock.advance(Duration.ofMillis(1));
+
+    FailoverResult.Served<String> s = served(f.get(5, TimeUnit.SECONDS));
+    assertThat(s.host()).isEqualTo(H2);
+    assertThat(s.trace().elapsed()).isEqualTo(STAGGER);
+    assertThat(s.trace().attempts()).extracting(AttemptRecord::host, AttemptRecord::kind)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(H2, AttemptRecord.Kind.SUCCESS),
+            org.assertj.core.groups.Tuple.tuple(H1, AttemptRecord.Kind.CANCELLED));
+    assertThat(cache.health(H1)).as("a silent host is marked down").isEqualTo(AffinityCache.HostHealth.DOWN);
+  }
+
+  @Test
+  void staggerZeroWaitsForEachHostInTurn() throws Exception {
+    policy = policy.toBuilder().stagger(Duration.ZERO).build();
+    ScriptedAttempt a = new ScriptedAttempt().hangs(H1).succeeds(H2);
+    CompletableFuture<FailoverResult<String>> f = engine().executeAsync(group, Protocol.IMAP, Intent.WRITE, a);
+    await(() -> a.started.contains(H1), "attempt on H1");
+
+    clock.advance(Duration.ofSeconds(5));
+
+    assertThat(a.started).containsExactly(H1);
+    assertThat(f).isNotDone();
+    clock.advance(policy.deadline());
+    assertThat(failed(f.get(5, TimeUnit.SECONDS)).kind()).isEqualTo(FailureKind.DEADLINE_EXCEEDED);
+  }
+
+  @Test
+  void deadlineEndsTheOperationAndNamesEveryHost() throws Exception {
+    ScriptedAttempt a = new ScriptedAttempt().hangs(H1).hangs(H2).hangs(H3);
+    CompletableFuture<FailoverResult<String>> f = engine().executeAsync(group, Protocol.IMAP, Intent.WRITE, a);
+    await(() -> a.started.size() == 1, "first attempt");
+    clock.advance(STAGGER);
+    await(() -> a.started.size() == 2, "second attempt");
+    clock.advance(STAGGER);
+    await(() -> a.started.size() == 3, "third attempt");
+
+    clock.advance(policy.deadline().minus(STAGGER.multipliedBy(2)));
+
+    FailoverResult.Failed<String> r = failed(f.get(5, TimeUnit.SECONDS));
+    assertThat(r.kind()).isEqualTo(FailureKind.DEADLINE_EXCEEDED);
+    assertThat(r.trace().elapsed()).isEqualTo(policy.deadline());
+    assertThat(r.trace().hostsTried()).containsExactlyInAnyOrder(H1, H2, H3);
+    assertThat(r.toException().getMessage()).contains("deadline exceeded", "h1.example.com:143",
+        "h2.example.com:143", "h3.example.com:143");
+  }
+
+  @Test
+  void attemptTimeoutsAreCutToTheTimeLeft() throws Exception {
+    policy = policy.toBuilder().stagger(Duration.ZERO).deadline(Duration.ofSeconds(3))
+        .responseTimeout(Duration.ofSeconds(2)).build();
+    List<Duration> seen = new ArrayList<>();
+    ScriptedAttempt a = new ScriptedAttempt()
+        .on(H1, ctx -> {
+          seen.add(ctx.responseTimeout());
+          clock.advance(Duration.ofMillis(2500));
+          return AttemptOutcome.unavailable("slow", null);
+        })
+        .on(H2, ctx -> {
+          seen.add(ctx.responseTimeout());
+          return AttemptOutcome.success("ok");
+        });
+
+    served(run(Intent.WRITE, a));
+
+    assertThat(seen).containsExactly(Duration.ofSeconds(2), Duration.ofMillis(500));
+  }
+
+  @Test
+  void fatalOutcomeStopsAtOnce() throws Exception {
+    Exception badPassword = new Exception("[AUTHENTICATIONFAILED] bad password");
+    ScriptedAttempt a = new ScriptedAttempt()
+        .on(H1, ctx -> AttemptOutcome.fatal("authentication failed", badPassword)).succeeds(H2).succeeds(H3);
+
+    FailoverResult.Failed<String> r = failed(run(Intent.WRITE, a));
+
+    assertThat(r.kind()).isEqualTo(FailureKind.FATAL);
+    assertThat(r.fatalCause()).isSameAs(badPassword);
+    assertThat(a.started).containsExactly(H1);
+    assertThat(cache.health(H1)).isEqualTo(AffinityCache.HostHealth.UP);
+  }
+
+  @Test
+  void writerFollowsReferralToMasterAndCachesIt() throws Exception {
+    ScriptedAttempt a = new ScriptedAttempt().refers(H1, H3).succeeds(H2).succeeds(H3);
+
+    FailoverResult.Served<String> s = served(run(Intent.WRITE, a));
+
+    assertThat(s.host()).isEqualTo(H3);
+    assertThat(a.started).containsExactly(H1, H3);
+    assertThat(s.trace().referralsFollowed()).isEqualTo(1);
+    assertThat(s.trace().referralPath()).containsExactly(H1, H3);
+    assertThat(cache.master("store1")).hasValueSatisfying(m -> {
+      assertThat(m.host()).isEqualTo(H3);
+      assertThat(m.confirmed()).isTrue();
+    });
+    assertThat(events.events).containsExactly(
+        "operationStart WRITE",
+        "attemptStart h1.example.com:143 hop 0",
+        "attemptEnd h1.example.com:143 referral",
+        "referralFollowed h1.example.com:143 -> h3.example.com:143",
+        "masterChanged null -> h3.example.com:143",
+        "attemptStart h3.example.com:143 hop 1",
+        "attemptEnd h3.example.com:143 success",
+        "operationEnd served");
+  }
+
+  @Test
+  void portlessReferralUsesTheGroupsPort() throws Exception {
+    HostAddress a1 = HostAddress.of("a1.example.com");
+    HostAddress a2 = HostAddress.of("a2.example.com");
+    group = ReplicationGroup.builder("store2", StoreHostList.of(a1, a2)).port(Protocol.IMAP, 1143).build();
+    ScriptedAttempt a = new ScriptedAttempt()
+        .refers(HostAddress.of("a1.example.com", 1143), HostAddress.of("a2.example.com"))
+        .succeeds(HostAddress.of("a2.example.com", 1143));
+
+    assertThat(served(run(Intent.WRITE, a)).host()).isEqualTo(HostAddress.of("a2.example.com", 1143));
+  }
+
+  @Test
+  void referralLoopStopsTheOperation() throws Exception {
+    ScriptedAttempt a = new ScriptedAttempt().refers(H1, H2).refers(H2, H1).succeeds(H3);
+
+    FailoverResult.Failed<String> r = failed(run(Intent.WRITE, a));
+
+    assertThat(r.kind()).isEqualTo(FailureKind.REFERRAL_LOOP);
+    assertThat(r.trace().referralPath()).containsExactly(H1, H2, H1);
+    assertThat(a.started).containsExactly(H1, H2);
+    assertThat(r.toException().getMessage()).contains("referral loop",
+        "h1.example.com:143 -> h2.example.com:143 -> h1.example.com:143");
+  }
+
+  @Test
+  void selfReferralIsALoop() throws Exception {
+    ScriptedAttempt a = new ScriptedAttempt().refers(H1, H1).succeeds(H2);
+
+    assertThat(failed(run(Intent.WRITE, a)).kind()).isEqualTo(FailureKind.REFERRAL_LOOP);
+    assertThat(a.started).containsExactly(H1);
+  }
+
+  @Test
+  void referralChainLongerThanTheHopLimitStops() throws Exception {
+    group = ReplicationGroup.builder("store1", StoreHostList.of(H1, H2, H3, H4)).build();
+    policy = policy.toBuilder().maxReferralHops(2).build();
+    ScriptedAttempt a = new ScriptedAttempt().refers(H1, H2).refers(H2, H3).refers(H3, H4).succeeds(H4);
+
+    FailoverResult.Failed<String> r = failed(run(Intent.WRITE, a));
+
+    assertThat(r.kind()).isEqualTo(FailureKind.REFERRAL_HOP_LIMIT);
+    assertThat(a.started).containsExactly(H1, H2, H3);
+  }
+
+  @Test
+  void referralToAStrangerIsRefusedAndTheStrangerIsNeverContacted() throws Exception {
+    ScriptedAttempt a = new ScriptedAttempt().refers(H1, STRANGER).succeeds(H2).succeeds(STRANGER);
+
+    FailoverResult.Served<String> s = served(run(Intent.WRITE, a));
+
+    assertThat(s.host()).isEqualTo(H2);
+    assertThat(a.count(STRANGER)).isZero();
+    assertThat(s.trace().attempts().get(0).detail())
+        .contains("referral to stranger.example.org:143 refused: not in group store1 and not allowed");
+    assertThat(events.events).contains("referralRefused h1.example.com:143 -> stranger.example.org:143");
+  }
+
+  @Test
+  void allowListedStrangerIsFollowedButNotCachedAsMaster() throws Exception {
+    group = group.toBuilder().allowReferralsTo("stranger.example.org").build();
+    ScriptedAttempt a = new ScriptedAttempt().refers(H1, STRANGER).succeeds(STRANGER);
+
+    assertThat(served(run(Intent.WRITE, a)).host()).isEqualTo(STRANGER);
+    assertThat(cache.master("store1")).isEmpty();
+  }
+
+  @Test
+  void readOnlyIntentNeverFollowsReferrals() throws Exception {
+    ScriptedAttempt a = new ScriptedAttempt().refers(H1, H3).succeeds(H2).succeeds(H3);
+
+    FailoverResult.Served<String> s = served(run(Intent.READ_NO_REFERRALS, a));
+
+    assertThat(s.host()).isEqualTo(H2);
+    assertThat(a.started).containsExactly(H1, H2);
+    assertThat(cache.master("store1")).as("a reader never hands a writer a master").isEmpty();
+    assertThat(cache.lastGoodHost("store1")).hasValueSatisfying(h -> assertThat(h.host()).isEqualTo(H2));
+  }
+
+  @Test
+  void referralToAHostStillBeingTriedWaitsForItInsteadOfCallingItALoop() throws Exception {
+    cache.recordMaster("store1", H1, cache.nextSequence(), true);
+    java.util.concurrent.CountDownLatch h1Answers = new java.util.concurrent.CountDownLatch(1);
+    ScriptedAttempt a = new ScriptedAttempt()
+        .on(H1, ctx -> {
+          try {
+            h1Answers.await(5, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          return AttemptOutcome.success("master");
+        })
+        .refers(H2, H1).succeeds(H3);
+    CompletableFuture<FailoverResult<String>> f = engine().executeAsync(group, Protocol.IMAP, Intent.WRITE, a);
+    await(() -> a.started.contains(H1), "attempt on H1");
+    clock.advance(STAGGER);
+    await(() -> events.events.contains("attemptEnd h2.example.com:143 referral"), "referral from H2");
+
+    h1Answers.countDown();
+
+    assertThat(served(f.get(5, TimeUnit.SECONDS)).host()).isEqualTo(H1);
+  }
+
+  @Test
+  void everyHostFailedReportNamesEachHostAndWhy() throws Exception {
+    policy = policy.toBuilder().maxPasses(1).build();
+    ScriptedAttempt a = new ScriptedAttempt().unavailable(H1).unavailable(H2).unavailable(H3);
+
+    FailoverResult.Failed<String> r = failed(run(Intent.WRITE, a));
+    StoreUnavailableException e = r.toException();
+
+    assertThat(r.kind()).isEqualTo(FailureKind.ALL_UNAVAILABLE);
+    assertThat(e.getMessage()).isEqualTo("group store1: every host failed (3 hosts tried in 1 pass, referral seen: no)"
+        + ": h1.example.com:143 unavailable (connection refused); h2.example.com:143 unavailable (connection refused)"
+        + "; h3.example.com:143 unavailable (connection refused)");
+    assertThat(e.getSuppressed()).hasSize(3);
+    assertThat(List.of(H1, H2, H3)).allSatisfy(h -> assertThat(cache.health(h)).isEqualTo(AffinityCache.HostHealth.DOWN));
+  }
+
+  @Test
+  void passesArePacedByRetryBackoff() throws Exception {
+    policy = policy.toBuilder().stagger(Duration.ZERO).maxPasses(3)
+        .retryInitialBackoff(Duration.ofMillis(100)).retryMultiplier(2.0).build();
+    ScriptedAttempt a = new ScriptedAttempt().unavailable(H1).unavailable(H2).unavailable(H3);
+    CompletableFuture<FailoverResult<String>> f = engine().executeAsync(group, Protocol.IMAP, Intent.WRITE, a);
+    await(() -> a.started.size() == 3 && clock.pendingTasks() == 2, "first pass and its back-off");
+
+    assertThat(clock.pendingDelays()).first().isEqualTo(Duration.ofMillis(100));
+    clock.advance(Duration.ofMillis(100));
+    await(() -> a.started.size() == 6 && clock.pendingDelays().get(0).equals(Duration.ofMillis(200)), "second pass");
+    clock.advance(Duration.ofMillis(200));
+
+    FailoverResult.Failed<String> r = failed(f.get(5, TimeUnit.SECONDS));
+    assertThat(r.kind()).isEqualTo(FailureKind.ALL_UNAVAILABLE);
+    assertThat(r.trace().passes()).isEqualTo(3);
+    assertThat(a.started).hasSize(9);
+    assertThat(r.trace().elapsed()).isEqualTo(Duration.ofMillis(300));
+  }
+
+  @Test
+  void writeFindsNoMasterAfterOnePassWhenEveryHostIsReadOnly() throws Exception {
+    ScriptedAttempt a = new ScriptedAttempt()
+        .on(H1, ctx -> AttemptOutcome.readOnly("no master"))
+        .on(H2, ctx -> AttemptOutcome.readOnly("no master"))
+        .unavailable(H3);
+
+    FailoverResult.Failed<String> r = failed(run(Intent.WRITE, a));
+
+    assertThat(r.kind()).isEqualTo(FailureKind.NO_MASTER);
+    assertThat(r.toException()).isInstanceOf(NoMasterException.class)
+        .hasMessageStartingWith("group store1: group has no master, read-only");
+    assertThat(r.trace().passes()).isEqualTo(1);
+  }
+
+  @Test
+  void declinedHostIsNotMarkedDown() throws Exception {
+    ScriptedAttempt a = new ScriptedAttempt()
+        .on(H1, ctx -> AttemptOutcome.declined("[IN-USE] mailbox locked", null)).succeeds(H2);
+
+    served(run(Intent.WRITE, a));
+
+    assertThat(cache.health(H1)).isEqualTo(AffinityCache.HostHealth.UP);
+  }
+
+  @Test
+  void thousandConcurrentWritersAfterMasterDeathProbeTheDeadMasterOnce() throws Exception {
+    cache.recordMaster("store1", H1, cache.nextSequence(), true);
+    clock.advance(policy.masterTrust());
+    ScriptedAttempt a = new ScriptedAttempt().unavailable(H1).succeeds(H2).succeeds(H3);
+    FailoverEngine engine = engine();
+
+    List<CompletableFuture<FailoverResult<String>>> all = new ArrayList<>();
+    for (int i = 0; i < 1000; i++) {
+      all.add(engine.executeAsync(group, Protocol.IMAP, Intent.WRITE, a));
+    }
+
+    for (CompletableFuture<FailoverResult<String>> f : all) {
+      assertThat(served(f.get(10, TimeUnit.SECONDS)).host()).isEqualTo(H2);
+    }
+    assertThat(a.count(H1)).isEqualTo(1);
+    assertThat(a.count(H3)).isZero();
+  }
+
+  @Test
+  void joinersShareTheLeadersFailureWhenTheWholeGroupIsDown() throws Exception {
+    policy = policy.toBuilder().maxPasses(1).stagger(Duration.ZERO).build();
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    ScriptedAttempt a = new ScriptedAttempt()
+        .on(H1, ctx -> {
+          try {
+            release.await(5, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          return AttemptOutcome.unavailable("refused", null);
+        })
+        .unavailable(H2).unavailable(H3);
+    FailoverEngine engine = engine();
+    CompletableFuture<FailoverResult<String>> leader = engine.executeAsync(group, Protocol.IMAP, Intent.WRITE, a);
+    List<CompletableFuture<FailoverResult<String>>> joiners = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      joiners.add(engine.executeAsync(group, Protocol.IMAP, Intent.WRITE, a));
+    }
+    await(() -> resources.counters().snapshot().discoveriesJoined() == 20, "20 joiners");
+
+    release.countDown();
+
+    assertThat(failed(leader.get(5, TimeUnit.SECONDS)).kind()).isEqualTo(FailureKind.ALL_UNAVAILABLE);
+    for (CompletableFuture<FailoverResult<String>> j : joiners) {
+      assertThat(failed(j.get(5, TimeUnit.SECONDS)).kind()).isEqualTo(FailureKind.ALL_UNAVAILABLE);
+    }
+    assertThat(a.started).hasSize(3);
+  }
+
+  @Test
+  void countersCountOperationsAttemptsAndReferrals() throws Exception {
+    ScriptedAttempt a = new ScriptedAttempt().refers(H1, H2).succeeds(H2);
+
+    run(Intent.WRITE, a);
+
+    FailoverCounters.Snapshot c = resources.counters().snapshot();
+    assertThat(c.operations()).isEqualTo(1);
+    assertThat(c.attempts()).isEqualTo(2);
+    assertThat(c.attemptsFailed()).isEqualTo(1);
+    assertThat(c.referralsFollowed()).isEqualTo(1);
+    assertThat(c.masterChanges()).isEqualTo(1);
+  }
+
+  @Test
+  void attemptThatThrowsIsUnavailableNotACrash() throws Exception {
+    ScriptedAttempt a = new ScriptedAttempt()
+        .on(H1, ctx -> {
+          throw new IllegalStateException("parser blew up on garbage");
+        })
+        .succeeds(H2);
+
+    FailoverResult.Served<String> s = served(run(Intent.WRITE, a));
+
+    assertThat(s.trace().attempts().get(0).detail()).isEqualTo("IllegalStateException: parser blew up on garbage");
+  }
+}
