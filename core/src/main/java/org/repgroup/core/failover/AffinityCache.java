@@ -41,6 +41,9 @@ public final class AffinityCache {
   private final Cache<String, CachedHost> lastGoodHosts;
   private final Cache<HostAddress, DownMark> downMarks;
   private final AtomicLong sequence = new AtomicLong();
+  private final double connectionsPerSecond;
+  private final long burstNanos;
+  private final Cache<HostAddress, long[]> connectionSchedule;
   /** Single-flight master discovery; shared with the cache because it has the same sharing scope. */
   final MasterDiscovery discovery = new MasterDiscovery();
 
@@ -51,6 +54,9 @@ public final class AffinityCache {
     this.lastGoodHosts = newCache(b, b.entryTtl);
     // A down mark is kept well past its recheck time so the single recheck can be handed out.
     this.downMarks = newCache(b, b.recheckInterval.multipliedBy(10).plus(b.entryTtl));
+    this.connectionsPerSecond = b.connectionsPerSecond;
+    this.burstNanos = b.connectionsPerSecond == 0 ? 0 : (long) (b.connectionBurst * 1e9 / b.connectionsPerSecond);
+    this.connectionSchedule = newCache(b, Duration.ofMinutes(1));
   }
 
   private static <K, V> Cache<K, V> newCache(Builder b, Duration ttl) {
@@ -184,6 +190,29 @@ public final class AffinityCache {
     return false;
   }
 
+  /**
+   * Reserves one new connection to {@code host} under the cache's connection
+   * rate cap (a token bucket shared by every client on this cache) and returns
+   * how long the caller must wait before connecting: zero while the host is
+   * under its rate, else the time until its turn. Without a cap, always zero.
+   */
+  public Duration reserveConnection(HostAddress host) {
+    if (connectionsPerSecond == 0) {
+      return Duration.ZERO;
+    }
+    long interval = (long) (1e9 / connectionsPerSecond);
+    long now = ticker.read();
+    // A host idle for a while has "burst" connections in hand, no more.
+    long refilled = now - burstNanos + interval;
+    long[] next = connectionSchedule.get(host, h -> new long[] {refilled});
+    synchronized (next) {
+      long earliest = Math.max(next[0], refilled);
+      long wait = Math.max(0, earliest - now);
+      next[0] = earliest + interval;
+      return Duration.ofNanos(wait);
+    }
+  }
+
   /** Forgets everything. */
   public void clear() {
     masters.invalidateAll();
@@ -270,8 +299,30 @@ public final class AffinityCache {
     private Duration recheckInterval = DEFAULT_RECHECK_INTERVAL;
     private Duration entryTtl = DEFAULT_ENTRY_TTL;
     private long maximumSize = DEFAULT_MAXIMUM_SIZE;
+    private double connectionsPerSecond;
+    private int connectionBurst;
 
     private Builder() {}
+
+    /**
+     * Caps the rate of new connections to any one host, across every client on
+     * this cache, so a master that just took over is not flattened by a
+     * reconnect storm: at most {@code perSecond} connections a second after a
+     * burst of {@code burst}. Callers over the cap wait their turn (the engine
+     * adds jitter so waits do not synchronise) inside their deadline. Defaults
+     * to no cap. {@code perSecond} &gt; 0, {@code burst} &ge; 1.
+     */
+    public Builder connectionRateLimit(double perSecond, int burst) {
+      if (!(perSecond > 0) || Double.isInfinite(perSecond)) {
+        throw new IllegalArgumentException("connection rate must be > 0 per second, was " + perSecond);
+      }
+      if (burst < 1) {
+        throw new IllegalArgumentException("connection burst must be >= 1, was " + burst);
+      }
+      this.connectionsPerSecond = perSecond;
+      this.connectionBurst = burst;
+      return this;
+    }
 
     /** The clock for expiry and rechecks. Defaults to {@link Ticker#SYSTEM}. */
     public Builder ticker(Ticker ticker) {

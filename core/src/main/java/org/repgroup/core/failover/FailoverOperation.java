@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import org.repgroup.core.HostAddress;
 import org.repgroup.core.Protocol;
@@ -276,6 +277,31 @@ final class FailoverOperation<T> {
     Running r = new Running(nextAttemptId++, c, cache.nextSequence(), ticker.read());
     running.put(r.id, r);
     listener.attemptStart(info, c.resolved, c.hop);
+    Duration wait = cache.reserveConnection(c.resolved);
+    if (wait.isZero()) {
+      submit(r);
+      return;
+    }
+    // Over the host's connection rate cap: wait for our turn, spread by jitter so
+    // thousands of callers do not come back in one wave.
+    Duration jittered = wait.plusNanos((long) (ThreadLocalRandom.current().nextDouble() * wait.toNanos() * 0.5));
+    if (jittered.toNanos() >= deadlineNanos - ticker.read()) {
+      running.remove(r.id);
+      record(r, AttemptRecord.Kind.UNAVAILABLE, "connection rate cap: no turn before the deadline", null);
+      launchNext();
+      return;
+    }
+    r.rateWait = scheduler.schedule(jittered, () -> {
+      synchronized (this) {
+        if (done || !running.containsKey(r.id)) {
+          return;
+        }
+        submit(r);
+      }
+    });
+  }
+
+  private void submit(Running r) {
     try {
       executor.execute(() -> run(r));
     } catch (RejectedExecutionException e) {
@@ -592,6 +618,7 @@ final class FailoverOperation<T> {
     final long sequence;
     final long startNanos;
     boolean recorded;
+    Scheduler.Cancellable rateWait;
     private final List<AutoCloseable> resources = new ArrayList<>();
     private volatile boolean cancelled;
 
@@ -603,6 +630,9 @@ final class FailoverOperation<T> {
     }
 
     void cancel() {
+      if (rateWait != null) {
+        rateWait.cancel();
+      }
       List<AutoCloseable> toClose;
       synchronized (resources) {
         cancelled = true;

@@ -101,4 +101,25 @@ class AffinityCacheTest {
     assertThat(cache.master("store1.example.com")).isPresent();
     assertThat(cache.master("store2.example.com")).isEmpty();
   }
+
+  @Test
+  void connectionRateCapAllowsTheBurstThenSpacesConnections() {
+    AffinityCache capped = AffinityCache.builder().ticker(clock).connectionRateLimit(10, 2).build();
+
+    assertThat(capped.reserveConnection(H1)).isEqualTo(Duration.ZERO);
+    assertThat(capped.reserveConnection(H1)).isEqualTo(Duration.ZERO);
+    assertThat(capped.reserveConnection(H1)).isEqualTo(Duration.ofMillis(100));
+    assertThat(capped.reserveConnection(H1)).isEqualTo(Duration.ofMillis(200));
+    assertThat(capped.reserveConnection(H2)).as("the cap is per host").isEqualTo(Duration.ZERO);
+
+    clock.advance(Duration.ofSeconds(1));
+    assertThat(capped.reserveConnection(H1)).isEqualTo(Duration.ZERO);
+  }
+
+  @Test
+  void noCapByDefault() {
+    for (int i = 0; i < 1000; i++) {
+      assertThat(cache.reserveConnection(H1)).isEqualTo(Duration.ZERO);
+    }
+  }
 }

@@ -499,4 +499,30 @@ class FailoverEngineTest {
 
     assertThat(s.trace().attempts().get(0).detail()).isEqualTo("IllegalStateException: parser blew up on garbage");
   }
+
+  @Test
+  void connectionRateCapSpreadsNewConnectionsWithJitter() throws Exception {
+    cache = AffinityCache.builder().ticker(clock).connectionRateLimit(10, 1).build();
+    resources.close();
+    resources = RepgroupResources.builder().ticker(clock).scheduler(clock).affinityCache(cache).build();
+    group = ReplicationGroup.builder("solo", StoreHostList.of(H1)).build();
+    ScriptedAttempt a = new ScriptedAttempt().succeeds(H1);
+    FailoverEngine engine = engine();
+
+    List<CompletableFuture<FailoverResult<String>>> ops = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      ops.add(engine.executeAsync(group, Protocol.IMAP, Intent.READ_NO_REFERRALS, a));
+    }
+    await(() -> a.started.size() == 1, "first connection at once");
+    clock.advance(Duration.ofMillis(99));
+    assertThat(a.started).hasSize(1);
+    clock.advance(Duration.ofMillis(51));
+    await(() -> a.started.size() == 2, "second connection after 100-150 ms");
+    clock.advance(Duration.ofMillis(150));
+    await(() -> a.started.size() == 3, "third connection after 200-300 ms");
+
+    for (CompletableFuture<FailoverResult<String>> op : ops) {
+      served(op.get(5, TimeUnit.SECONDS));
+    }
+  }
 }
