@@ -34,6 +34,7 @@ import org.repgroup.core.time.Ticker;
 public final class RepgroupResources implements AutoCloseable {
 
   private final Ticker ticker;
+  private final HostResolver resolver;
   private final Scheduler scheduler;
   private final ExecutorService attemptExecutor;
   private final AffinityCache affinityCache;
@@ -43,6 +44,7 @@ public final class RepgroupResources implements AutoCloseable {
 
   private RepgroupResources(Builder b) {
     this.ticker = b.ticker;
+    this.resolver = b.resolver;
     if (b.scheduler != null) {
       this.scheduler = b.scheduler;
     } else {
@@ -77,6 +79,11 @@ public final class RepgroupResources implements AutoCloseable {
   /** The clock. */
   public Ticker ticker() {
     return ticker;
+  }
+
+  /** Resolves host names for every attempt. */
+  public HostResolver resolver() {
+    return resolver;
   }
 
   /** Timers for stagger, deadline and retry back-off. */
@@ -132,6 +139,7 @@ public final class RepgroupResources implements AutoCloseable {
   /** Builds {@link RepgroupResources}. */
   public static final class Builder {
     private Ticker ticker = Ticker.SYSTEM;
+    private HostResolver resolver = HostResolver.SYSTEM;
     private Scheduler scheduler;
     private ExecutorService attemptExecutor;
     private AffinityCache affinityCache;
@@ -145,6 +153,12 @@ public final class RepgroupResources implements AutoCloseable {
      */
     public Builder ticker(Ticker ticker) {
       this.ticker = Objects.requireNonNull(ticker, "ticker");
+      return this;
+    }
+
+    /** Name resolution for attempts. Defaults to {@link HostResolver#SYSTEM}. */
+    public Builder resolver(HostResolver resolver) {
+      this.resolver = Objects.requireNonNull(resolver, "resolver");
       return this;
     }
 

@@ -32,6 +32,8 @@ public final class AffinityCache {
   public static final Duration DEFAULT_RECHECK_INTERVAL = Duration.ofSeconds(30);
   /** Default lifetime of a cached master or last good host without a new observation: 10 min. */
   public static final Duration DEFAULT_ENTRY_TTL = Duration.ofMinutes(10);
+  /** Default time a host that came back stays behind stable hosts in the order: 30 s. */
+  public static final Duration DEFAULT_STABILITY_WINDOW = Duration.ofSeconds(30);
   /** Default number of groups and hosts remembered: 100,000 each. */
   public static final long DEFAULT_MAXIMUM_SIZE = 100_000;
 
@@ -44,6 +46,7 @@ public final class AffinityCache {
   private final double connectionsPerSecond;
   private final long burstNanos;
   private final Cache<HostAddress, long[]> connectionSchedule;
+  private final Cache<HostAddress, Boolean> recovering;
   /** Single-flight master discovery; shared with the cache because it has the same sharing scope. */
   final MasterDiscovery discovery = new MasterDiscovery();
 
@@ -57,6 +60,7 @@ public final class AffinityCache {
     this.connectionsPerSecond = b.connectionsPerSecond;
     this.burstNanos = b.connectionsPerSecond == 0 ? 0 : (long) (b.connectionBurst * 1e9 / b.connectionsPerSecond);
     this.connectionSchedule = newCache(b, Duration.ofMinutes(1));
+    this.recovering = b.stabilityWindow.isZero() ? null : newCache(b, b.stabilityWindow);
   }
 
   private static <K, V> Cache<K, V> newCache(Builder b, Duration ttl) {
@@ -160,7 +164,21 @@ public final class AffinityCache {
    * @return true when the host had a mark
    */
   public boolean markUp(HostAddress host) {
-    return downMarks.asMap().remove(host) != null;
+    boolean hadMark = downMarks.asMap().remove(host) != null;
+    if (hadMark && recovering != null) {
+      recovering.put(host, Boolean.TRUE);
+    }
+    return hadMark;
+  }
+
+  /**
+   * True while {@code host} is within the stability window after its down mark
+   * was cleared: it is usable, but ordered after hosts that stayed up, so a
+   * flapping host does not pull traffic back and forth. A new down mark restarts
+   * the window when the host comes back again.
+   */
+  public boolean isRecovering(HostAddress host) {
+    return recovering != null && recovering.getIfPresent(host) != null;
   }
 
   /**
@@ -301,8 +319,23 @@ public final class AffinityCache {
     private long maximumSize = DEFAULT_MAXIMUM_SIZE;
     private double connectionsPerSecond;
     private int connectionBurst;
+    private Duration stabilityWindow = DEFAULT_STABILITY_WINDOW;
 
     private Builder() {}
+
+    /**
+     * How long a host that came back (its down mark cleared) stays behind hosts
+     * that stayed up, &ge; 0; zero disables. Defaults to 30 s. See
+     * {@link #DEFAULT_STABILITY_WINDOW}.
+     */
+    public Builder stabilityWindow(Duration value) {
+      Objects.requireNonNull(value, "stabilityWindow");
+      if (value.isNegative()) {
+        throw new IllegalArgumentException("stabilityWindow must be >= 0, was " + value);
+      }
+      this.stabilityWindow = value;
+      return this;
+    }
 
     /**
      * Caps the rate of new connections to any one host, across every client on

@@ -1,5 +1,7 @@
 package org.repgroup.core.failover;
 
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Optional;
 import org.repgroup.core.HostAddress;
@@ -11,6 +13,15 @@ public interface AttemptContext {
 
   /** The host to try, with its port filled in. */
   HostAddress host();
+
+  /**
+   * {@link #host()} resolved now through the resources' {@link org.repgroup.core.HostResolver}
+   * (first address), for adapters that open their own sockets. IP literals are
+   * returned as they are.
+   *
+   * @throws UnknownHostException when the name does not resolve (an unavailable host)
+   */
+  InetSocketAddress socketAddress() throws UnknownHostException;
 
   /** The group the operation is for. */
   ReplicationGroup group();

@@ -17,7 +17,10 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import org.repgroup.core.HostAddress;
+import org.repgroup.core.HostResolver;
 import org.repgroup.core.Protocol;
 import org.repgroup.core.ReplicationGroup;
 import org.repgroup.core.RepgroupResources;
@@ -38,7 +41,8 @@ import org.slf4j.LoggerFactory;
  * <p>Order of a pass: the preferred host (discovered master, else the cached
  * master for writes or last good host for reads), then the store host list,
  * skipping hosts marked down; a host whose recheck is due is included for one
- * caller only; when that leaves nothing, every listed host is tried anyway.
+ * caller only; hosts within their stability window after coming back go last;
+ * when that leaves nothing, every listed host is tried anyway.
  */
 final class FailoverOperation<T> {
 
@@ -56,6 +60,7 @@ final class FailoverOperation<T> {
   private final AffinityCache cache;
   private final FailoverListener listener;
   private final Ticker ticker;
+  private final HostResolver resolver;
   private final Scheduler scheduler;
   private final Executor executor;
   private final Retry.AsyncContext<Object> retry;
@@ -94,6 +99,7 @@ final class FailoverOperation<T> {
     this.cache = resources.affinityCache();
     this.listener = resources.listener();
     this.ticker = resources.ticker();
+    this.resolver = resources.resolver();
     this.scheduler = resources.scheduler();
     this.executor = resources.attemptExecutor();
     this.retry = retry.asyncContext();
@@ -167,17 +173,25 @@ final class FailoverOperation<T> {
 
   private List<Candidate> order() {
     Set<HostAddress> entries = new LinkedHashSet<>();
-    preferred().ifPresent(entries::add);
+    HostAddress first = preferred().orElse(null);
+    if (first != null) {
+      entries.add(first);
+    }
     entries.addAll(group.hosts().hosts());
     List<Candidate> usable = new ArrayList<>();
+    List<Candidate> recovering = new ArrayList<>();
     for (HostAddress entry : entries) {
       HostAddress resolved = group.resolve(entry, protocol);
       AffinityCache.HostHealth health = cache.health(resolved);
       if (health == AffinityCache.HostHealth.UP
           || (health == AffinityCache.HostHealth.RECHECK_DUE && cache.tryAcquireRecheck(resolved))) {
-        usable.add(new Candidate(entry, resolved, 0, null));
+        Candidate c = new Candidate(entry, resolved, 0, null);
+        // A host back within its stability window goes after the steady ones (the
+        // preferred host keeps its place: a success already vouched for it).
+        (entry != first && cache.isRecovering(resolved) ? recovering : usable).add(c);
       }
     }
+    usable.addAll(recovering);
     if (usable.isEmpty()) {
       // Every host is marked down: try them all anyway, never fail without trying.
       for (HostAddress entry : entries) {
@@ -645,6 +659,16 @@ final class FailoverOperation<T> {
     @Override
     public HostAddress host() {
       return candidate.resolved;
+    }
+
+    @Override
+    public InetSocketAddress socketAddress() throws UnknownHostException {
+      HostAddress h = candidate.resolved;
+      java.util.List<java.net.InetAddress> addresses = resolver.resolve(h.host());
+      if (addresses.isEmpty()) {
+        throw new UnknownHostException(h.host() + ": resolver returned no address");
+      }
+      return new InetSocketAddress(addresses.get(0), h.port().orElseThrow());
     }
 
     @Override

@@ -525,4 +525,43 @@ class FailoverEngineTest {
       served(op.get(5, TimeUnit.SECONDS));
     }
   }
+
+  @Test
+  void hostBackWithinItsStabilityWindowGoesAfterSteadyHosts() throws Exception {
+    policy = policy.toBuilder().stagger(Duration.ZERO).build();
+    cache.markDown(H1, "flapped");
+    cache.markUp(H1);
+    ScriptedAttempt a = new ScriptedAttempt().succeeds(H1).succeeds(H2).succeeds(H3);
+
+    assertThat(served(run(Intent.READ_NO_REFERRALS, a)).host()).isEqualTo(H2);
+    cache.dropLastGoodHost("store1", H2, Long.MAX_VALUE);
+    clock.advance(Duration.ofSeconds(30));
+    a.started.clear();
+
+    assertThat(served(run(Intent.READ_NO_REFERRALS, a)).host()).as("stable again after the window").isEqualTo(H1);
+  }
+
+  @Test
+  void attemptsResolveNamesThroughTheResourcesResolver() throws Exception {
+    java.net.InetAddress moved = java.net.InetAddress.getByAddress("h1.example.com", new byte[] {127, 0, 0, 9});
+    resources.close();
+    resources = RepgroupResources.builder().ticker(clock).scheduler(clock).affinityCache(cache)
+        .resolver(host -> List.of(moved)).build();
+    List<java.net.InetSocketAddress> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    ScriptedAttempt a = new ScriptedAttempt().on(H1, ctx -> {
+      try {
+        seen.add(ctx.socketAddress());
+      } catch (java.net.UnknownHostException e) {
+        return AttemptOutcome.unavailable("unknown host", e);
+      }
+      return AttemptOutcome.success("ok");
+    });
+
+    served(run(Intent.WRITE, a));
+
+    assertThat(seen).singleElement().satisfies(sa -> {
+      assertThat(sa.getAddress().getHostAddress()).isEqualTo("127.0.0.9");
+      assertThat(sa.getPort()).isEqualTo(143);
+    });
+  }
 }
