@@ -1,0 +1,81 @@
+package org.repgroup.testkit;
+
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+/**
+ * The mailbox storage every node of a simulated group mounts (one INBOX per
+ * user), plus the URLAUTH URLs that URLFETCH can resolve. Thread-safe.
+ */
+public final class MailStore {
+
+  private final Map<String, List<StoredMessage>> inboxes = new HashMap<>();
+  private final Map<String, Long> nextUid = new HashMap<>();
+  private final Map<String, UrlContent> urls = new ConcurrentHashMap<>();
+  private final long uidValidity = 1_700_000_000L;
+
+  /** An empty store. */
+  public MailStore() {}
+
+  /** The user's messages, oldest first. */
+  public synchronized List<StoredMessage> messages(String user) {
+    return List.copyOf(inboxes.getOrDefault(key(user), List.of()));
+  }
+
+  /** Adds a message to the user's INBOX; returns it with its new UID. */
+  public synchronized StoredMessage append(String user, byte[] bytes) {
+    Objects.requireNonNull(bytes, "bytes");
+    String k = key(user);
+    long uid = nextUid.merge(k, 1L, Long::sum);
+    StoredMessage m = new StoredMessage(uid, bytes.clone());
+    inboxes.computeIfAbsent(k, x -> new ArrayList<>()).add(m);
+    return m;
+  }
+
+  /** Removes the message with {@code uid}; true if it was there. */
+  public synchronized boolean delete(String user, long uid) {
+    List<StoredMessage> box = inboxes.get(key(user));
+    return box != null && box.removeIf(m -> m.uid() == uid);
+  }
+
+  /** The UIDVALIDITY of every INBOX. */
+  public long uidValidity() {
+    return uidValidity;
+  }
+
+  /** Makes URLFETCH of {@code url} return {@code length} bytes from {@code content} (opened per fetch). */
+  public void registerUrl(String url, long length, Supplier<InputStream> content) {
+    urls.put(url, new UrlContent(length, content));
+  }
+
+  /** Makes URLFETCH of {@code url} return {@code bytes}. */
+  public void registerUrl(String url, byte[] bytes) {
+    byte[] copy = bytes.clone();
+    registerUrl(url, copy.length, () -> new java.io.ByteArrayInputStream(copy));
+  }
+
+  /** What URLFETCH of {@code url} returns, if it is valid. */
+  public Optional<UrlContent> url(String url) {
+    return Optional.ofNullable(urls.get(url));
+  }
+
+  private static String key(String user) {
+    return user.toLowerCase(Locale.ROOT);
+  }
+
+  /**
+   * A URL's content.
+   *
+   * @param length its size in bytes
+   * @param content opens the bytes, once per fetch
+   */
+  public record UrlContent(long length, Supplier<InputStream> content) {}
+}

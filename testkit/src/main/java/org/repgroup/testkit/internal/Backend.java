@@ -1,0 +1,57 @@
+package org.repgroup.testkit.internal;
+
+import org.repgroup.core.HostAddress;
+import org.repgroup.core.Protocol;
+import org.repgroup.testkit.ImapReferralStyle;
+import org.repgroup.testkit.MailStore;
+
+/** What a persona server asks its node: storage, credentials, role and referral settings. */
+public interface Backend {
+
+  /** The shared mailbox storage. */
+  MailStore store();
+
+  /**
+   * The user a login acts as, or {@code null} for bad credentials. An admin
+   * (authcid) with its own password may act as any {@code authzid}.
+   */
+  String authenticate(String authzid, String authcid, String password);
+
+  /** The node's view of the group for {@code protocol}. */
+  RoleView role(Protocol protocol);
+
+  /** Records a committed write (advances the log). */
+  void recordWrite();
+
+  /** How IMAP logins on a replica are answered. */
+  ImapReferralStyle imapReferralStyle();
+
+  /** True when referral URLs leave out the port (clients must apply the group's port). */
+  boolean portlessReferrals();
+
+  /** The node's name, for greetings. */
+  String nodeName();
+
+  /**
+   * A node's role as clients see it.
+   *
+   * @param kind master, replica or no master
+   * @param master the master's address for the protocol, when {@code kind} is REPLICA
+   */
+  record RoleView(Kind kind, HostAddress master) {
+    /** The three views. */
+    public enum Kind {
+      /** This node is the master. */
+      MASTER,
+      /** Another node is master. */
+      REPLICA,
+      /** The group has no master: read-only. */
+      NO_MASTER
+    }
+
+    /** The master's address as a referral URL would carry it. */
+    public String masterForUrl(boolean portless) {
+      return portless ? master.hostForUrl() : master.toString();
+    }
+  }
+}

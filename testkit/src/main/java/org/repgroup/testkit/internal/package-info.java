@@ -1,0 +1,2 @@
+/** Internals of the testkit servers; not API. */
+package org.repgroup.testkit.internal;
