@@ -24,11 +24,11 @@ public final class Fault {
     STALL_AT_COMMAND,
     /** Every reply is delayed. */
     SLOW,
-    /** The connection is reset after the server wrote a number of bytes. */
+    /** The connection is cut (closed mid-stream) after the server wrote a number of bytes. */
     RESET_AFTER_BYTES,
     /** The connection is reset when a given command arrives, before any reply. */
     RESET_AT_COMMAND,
-    /** After a given command, some replies are written, then the connection is reset. */
+    /** After a given command, some replies are written, then the connection is cut. */
     RESET_AFTER_REPLIES,
     /** Binary junk instead of a greeting. */
     GARBAGE_GREETING,
@@ -77,7 +77,10 @@ public final class Fault {
     return new Fault(Kind.SLOW, null, 0, delay);
   }
 
-  /** Resets the connection (TCP RST) once the server has written {@code bytes} bytes on it. */
+  /**
+   * Cuts the connection once the server has written {@code bytes} bytes on it: the
+   * bytes arrive, then end of stream, mid-greeting or mid-reply.
+   */
   public static Fault resetAfterBytes(long bytes) {
     if (bytes < 0) {
       throw new IllegalArgumentException("bytes must be >= 0, was " + bytes);
@@ -92,8 +95,8 @@ public final class Fault {
 
   /**
    * After {@code verb} is handled, lets {@code replies} reply lines through, then
-   * resets: for LMTP's {@code DATA}, {@code resetAfterReplies("DATA", 2)} sends
-   * two per-recipient replies and drops the third.
+   * cuts the connection: for LMTP's {@code DATA}, {@code resetAfterReplies("DATA", 2)}
+   * sends two per-recipient replies and drops the third.
    */
   public static Fault resetAfterReplies(String verb, int replies) {
     if (replies < 0) {

@@ -232,6 +232,9 @@ public final class Pop3Server extends ScriptedServer {
         String text = new String(msg, StandardCharsets.ISO_8859_1);
         int bodyLines = c.verb().equals("TOP") && args.length > 1 ? Integer.parseInt(args[1]) : Integer.MAX_VALUE;
         boolean inBody = false;
+        if (text.endsWith("\r\n")) {
+          text = text.substring(0, text.length() - 2);
+        }
         for (String line : text.split("\r\n", -1)) {
           if (inBody && bodyLines-- <= 0) {
             break;

@@ -33,7 +33,10 @@ public abstract class ScriptedServer implements AutoCloseable {
   private final AtomicInteger connections = new AtomicInteger();
   private volatile Fault fault;
   private volatile String greeting;
-  private ServerSocket listener;
+  private volatile ServerSocket listener;
+  private java.util.concurrent.Future<?> acceptTask;
+  /** Holds the port while not listening, so no client socket is given it as a source port (self-connect). */
+  private Socket portHold;
   private int port;
   private volatile boolean closed;
 
@@ -54,12 +57,13 @@ public abstract class ScriptedServer implements AutoCloseable {
       return this;
     }
     closed = false;
+    releasePort();
     ServerSocket ss = new ServerSocket();
     ss.setReuseAddress(true);
     ss.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 200);
     port = ss.getLocalPort();
     listener = ss;
-    threads.execute(() -> acceptLoop(ss));
+    acceptTask = threads.submit(() -> acceptLoop(ss));
     return this;
   }
 
@@ -77,6 +81,7 @@ public abstract class ScriptedServer implements AutoCloseable {
   public void close() {
     closed = true;
     stop();
+    releasePort();
     threads.shutdownNow();
   }
 
@@ -93,6 +98,46 @@ public abstract class ScriptedServer implements AutoCloseable {
         // closing
       }
       listener = null;
+      // The JDK may finish closing a listener only when its blocked accept() returns:
+      // wait for the accept thread, so the port refuses from the moment we return.
+      try {
+        acceptTask.get(2, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        // The accept thread is gone or stuck; the port is closed either way.
+      }
+      if (!closed) {
+        holdPort();
+      }
+    }
+  }
+
+  /**
+   * Keeps the port bound but not listening: connections are refused, and the
+   * kernel cannot hand the port to a client as its ephemeral source port (a
+   * loopback connect to a free ephemeral port can otherwise connect to itself).
+   */
+  private void holdPort() {
+    try {
+      Socket hold = new Socket();
+      hold.setReuseAddress(true);
+      hold.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+      portHold = hold;
+    } catch (IOException e) {
+      // Best effort: without it, a refused port may rarely self-connect.
+      portHold = null;
+    }
+  }
+
+  private synchronized void releasePort() {
+    if (portHold != null) {
+      try {
+        portHold.close();
+      } catch (IOException ignored) {
+        // released anyway
+      }
+      portHold = null;
     }
   }
 
@@ -102,6 +147,16 @@ public abstract class ScriptedServer implements AutoCloseable {
       try {
         socket = ss.accept();
       } catch (IOException e) {
+        return;
+      }
+      if (listener != ss) {
+        // Accepted while being closed: refuse it the way a closed port would.
+        try {
+          socket.setSoLinger(true, 0);
+          socket.close();
+        } catch (IOException ignored) {
+          // gone
+        }
         return;
       }
       connections.incrementAndGet();

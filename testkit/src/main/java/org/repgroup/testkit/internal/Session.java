@@ -89,8 +89,8 @@ public final class Session {
       pause(slow.delay());
     }
     if (repliesBeforeReset == 0) {
-      reset();
-      throw new IOException("reset after replies (fault)");
+      cut();
+      throw new IOException("connection cut after replies (fault)");
     }
     writeRaw((line + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
     if (repliesBeforeReset > 0) {
@@ -106,8 +106,8 @@ public final class Session {
       out.write(bytes, 0, allowed);
       out.flush();
       written += allowed;
-      reset();
-      throw new IOException("reset after " + f.count() + " bytes (fault)");
+      cut();
+      throw new IOException("connection cut after " + f.count() + " bytes (fault)");
     }
     out.write(bytes);
     out.flush();
@@ -140,6 +140,19 @@ public final class Session {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  /**
+   * Cuts the connection mid-stream: FIN after the bytes already written, so they
+   * reach the client (an RST could discard them in flight, making tests racy).
+   */
+  public void cut() {
+    try {
+      socket.shutdownOutput();
+    } catch (IOException ignored) {
+      // closing anyway
+    }
+    close();
   }
 
   /** Resets the connection: TCP RST, no FIN. */
