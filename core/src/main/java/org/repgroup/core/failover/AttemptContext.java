@@ -47,6 +47,14 @@ public interface AttemptContext {
   /** Time left before the operation's deadline (never negative). */
   Duration timeLeft();
 
+  /**
+   * Tells the engine the host answered like a live server (a good greeting): the
+   * stagger no longer runs for this attempt, so a long but healthy operation
+   * (a big delivery) does not start other hosts in parallel. Call it as soon as
+   * the host has proved alive; calling it more than once is harmless.
+   */
+  void hostResponded();
+
   /** True once this attempt lost the race or the deadline passed; stop as soon as possible. */
   boolean isCancelled();
 

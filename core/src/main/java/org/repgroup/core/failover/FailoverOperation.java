@@ -86,6 +86,8 @@ final class FailoverOperation<T> {
   private final List<HostAddress> referralPath = new ArrayList<>();
   private long nextAttemptId;
   private Scheduler.Cancellable staggerTimer;
+  /** The attempt the stagger timer is waiting on. */
+  private Running staggerFor;
   private Scheduler.Cancellable retryTimer;
   private Scheduler.Cancellable deadlineTimer;
 
@@ -216,6 +218,7 @@ final class FailoverOperation<T> {
     }
     cancel(staggerTimer);
     staggerTimer = null;
+    staggerFor = null;
     Candidate next = pollCandidate();
     if (next == null) {
       if (running.isEmpty()) {
@@ -223,8 +226,9 @@ final class FailoverOperation<T> {
       }
       return;
     }
-    startAttempt(next);
-    if (!policy.stagger().isZero() && hasCandidate()) {
+    Running started = startAttempt(next);
+    if (started != null && !policy.stagger().isZero() && hasCandidate()) {
+      staggerFor = started;
       staggerTimer = scheduler.schedule(policy.stagger(), this::onStagger);
     }
   }
@@ -251,6 +255,7 @@ final class FailoverOperation<T> {
   private synchronized void onStagger() {
     if (!done) {
       staggerTimer = null;
+      staggerFor = null;
       launchNext();
     }
   }
@@ -286,15 +291,14 @@ final class FailoverOperation<T> {
 
   // ---- attempts -----------------------------------------------------------------------------
 
-  private void startAttempt(Candidate c) {
+  private Running startAttempt(Candidate c) {
     triedThisPass.add(c.resolved);
     Running r = new Running(nextAttemptId++, c, cache.nextSequence(), ticker.read());
     running.put(r.id, r);
     listener.attemptStart(info, c.resolved, c.hop);
     Duration wait = cache.reserveConnection(c.resolved);
     if (wait.isZero()) {
-      submit(r);
-      return;
+      return submit(r) ? r : null;
     }
     // Over the host's connection rate cap: wait for our turn, spread by jitter so
     // thousands of callers do not come back in one wave.
@@ -303,7 +307,7 @@ final class FailoverOperation<T> {
       running.remove(r.id);
       record(r, AttemptRecord.Kind.UNAVAILABLE, "connection rate cap: no turn before the deadline", null);
       launchNext();
-      return;
+      return null;
     }
     r.rateWait = scheduler.schedule(jittered, () -> {
       synchronized (this) {
@@ -313,15 +317,28 @@ final class FailoverOperation<T> {
         submit(r);
       }
     });
+    return r;
   }
 
-  private void submit(Running r) {
+  /** Hands the attempt to a thread; false (and the next host started) when none is available. */
+  private boolean submit(Running r) {
     try {
       executor.execute(() -> run(r));
+      return true;
     } catch (RejectedExecutionException e) {
       running.remove(r.id);
       record(r, AttemptRecord.Kind.UNAVAILABLE, "no thread to run the attempt: " + e.getMessage(), e);
       launchNext();
+      return false;
+    }
+  }
+
+  private synchronized void onResponded(Running r) {
+    r.responded = true;
+    if (!done && staggerFor == r && staggerTimer != null) {
+      staggerTimer.cancel();
+      staggerTimer = null;
+      staggerFor = null;
     }
   }
 
@@ -551,6 +568,9 @@ final class FailoverOperation<T> {
     long stagger = policy.stagger().toNanos();
     for (Running r : running.values()) {
       long silentFor = now - r.startNanos;
+      if (r.responded) {
+        continue;
+      }
       if (deadline || (stagger > 0 && silentFor >= stagger)) {
         String reason = "no answer in " + Duration.ofNanos(silentFor).toMillis() + " ms"
             + (served ? " while another host answered" : " before the deadline");
@@ -632,6 +652,7 @@ final class FailoverOperation<T> {
     final long sequence;
     final long startNanos;
     boolean recorded;
+    volatile boolean responded;
     Scheduler.Cancellable rateWait;
     private final List<AutoCloseable> resources = new ArrayList<>();
     private volatile boolean cancelled;
@@ -710,6 +731,13 @@ final class FailoverOperation<T> {
     public Duration timeLeft() {
       long left = deadlineNanos - ticker.read();
       return Duration.ofNanos(Math.max(0, left));
+    }
+
+    @Override
+    public void hostResponded() {
+      if (!responded) {
+        onResponded(this);
+      }
     }
 
     @Override

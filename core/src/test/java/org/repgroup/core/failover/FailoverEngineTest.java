@@ -564,4 +564,31 @@ class FailoverEngineTest {
       assertThat(sa.getPort()).isEqualTo(143);
     });
   }
+
+  @Test
+  void hostThatRespondedIsNotStaggeredAwayFrom() throws Exception {
+    java.util.concurrent.CountDownLatch finish = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch responded = new java.util.concurrent.CountDownLatch(1);
+    ScriptedAttempt a = new ScriptedAttempt()
+        .on(H1, ctx -> {
+          ctx.hostResponded();
+          responded.countDown();
+          try {
+            finish.await(5, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          return AttemptOutcome.success("long but healthy");
+        })
+        .succeeds(H2);
+    CompletableFuture<FailoverResult<String>> f = engine().executeAsync(group, Protocol.IMAP, Intent.WRITE, a);
+    assertThat(responded.await(5, TimeUnit.SECONDS)).isTrue();
+    assertThat(clock.pendingTasks()).as("only the deadline is left: no stagger").isEqualTo(1);
+
+    clock.advance(STAGGER.multipliedBy(4));
+    finish.countDown();
+
+    assertThat(served(f.get(5, TimeUnit.SECONDS)).host()).isEqualTo(H1);
+    assertThat(a.started).containsExactly(H1);
+  }
 }

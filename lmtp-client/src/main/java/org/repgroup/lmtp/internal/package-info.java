@@ -1,0 +1,2 @@
+/** LMTP wire code and the delivery attempt; not API. */
+package org.repgroup.lmtp.internal;

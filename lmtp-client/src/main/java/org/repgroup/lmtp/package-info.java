@@ -1,0 +1,5 @@
+/**
+ * LMTP delivery to a replication group: {@link org.repgroup.lmtp.LmtpFailoverClient}
+ * with per-recipient {@link org.repgroup.lmtp.RecipientResult}s.
+ */
+package org.repgroup.lmtp;
