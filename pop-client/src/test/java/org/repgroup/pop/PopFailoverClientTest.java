@@ -1,0 +1,283 @@
+package org.repgroup.pop;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import jakarta.mail.AuthenticationFailedException;
+import jakarta.mail.Folder;
+import jakarta.mail.Message;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import org.eclipse.angus.mail.pop3.POP3Store;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.repgroup.core.Credentials;
+import org.repgroup.core.Protocol;
+import org.repgroup.core.ReplicationGroup;
+import org.repgroup.core.RepgroupResources;
+import org.repgroup.core.StoreHostList;
+import org.repgroup.core.failover.FailoverPolicy;
+import org.repgroup.core.failover.FailoverResult;
+import org.repgroup.core.failover.FailureKind;
+import org.repgroup.testkit.Fault;
+import org.repgroup.testkit.SimulatedReplicationGroup;
+
+@Timeout(60)
+class PopFailoverClientTest {
+
+  static final FailoverPolicy POLICY = FailoverPolicy.builder().stagger(Duration.ofMillis(100))
+      .connectTimeout(Duration.ofMillis(500)).responseTimeout(Duration.ofSeconds(1)).deadline(Duration.ofSeconds(5))
+      .build();
+  static final Credentials ALICE = new Credentials("alice", "secret");
+  static final byte[] MESSAGE = "Subject: hi\r\n\r\n.dot first\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII);
+
+  final RepgroupResources resources = RepgroupResources.create();
+  final PopFailoverClient client = PopFailoverClient.builder(resources).policy(POLICY).build();
+
+  @AfterEach
+  void tearDown() {
+    resources.close();
+  }
+
+  static SimulatedReplicationGroup group(int master) {
+    return SimulatedReplicationGroup.builder().user("alice", "secret").admin("mmpadmin", "adminpass")
+        .startAsMaster(master).build();
+  }
+
+  @Test
+  void clientStartingOnAReplicaFollowsSysReferToTheMasterAndCanStatRetrDele() throws Exception {
+    try (SimulatedReplicationGroup g = group(2)) {
+      g.deliver("alice", MESSAGE);
+
+      FailoverResult.Served<POP3Store> s = client.connectTraced(g.replicationGroup(Protocol.POP), ALICE);
+
+      assertThat(s.host()).isEqualTo(g.node(2).address(Protocol.POP));
+      assertThat(s.trace().referralsFollowed()).isEqualTo(1);
+      assertThat(g.node(0).pop().sawCommand("PASS")).as("the replica never saw the password").isFalse();
+      try (POP3Store store = s.value()) {
+        Folder inbox = store.getFolder("INBOX");
+        inbox.open(Folder.READ_WRITE);
+        assertThat(inbox.getMessageCount()).isEqualTo(1);
+        Message m = inbox.getMessage(1);
+        ByteArrayOutputStream raw = new ByteArrayOutputStream();
+        m.writeTo(raw);
+        assertThat(raw.toByteArray()).isEqualTo(MESSAGE);
+        m.setFlag(jakarta.mail.Flags.Flag.DELETED, true);
+        inbox.close(true);
+      }
+      assertThat(g.mailbox("alice")).isEmpty();
+    }
+  }
+
+  @Test
+  void sysTempMovesToTheNextHost() throws Exception {
+    try (SimulatedReplicationGroup g = group(1)) {
+      g.node(0).pop().onCommand("USER", c -> "-ERR [SYS/TEMP] maintenance");
+
+      FailoverResult.Served<POP3Store> s = client.connectTraced(g.replicationGroup(Protocol.POP), ALICE);
+
+      assertThat(s.host()).isEqualTo(g.node(1).address(Protocol.POP));
+      s.value().close();
+    }
+  }
+
+  @Test
+  void inUseMovesOnWithoutMarkingTheHostDown() throws Exception {
+    try (SimulatedReplicationGroup g = group(1)) {
+      ReplicationGroup rg = ReplicationGroup.builder(g.name(), StoreHostList.of(g.node(0).address(Protocol.POP),
+          g.node(1).address(Protocol.POP))).build();
+      g.node(0).pop().onCommand("USER", c -> "-ERR [IN-USE] mailbox locked by another session");
+
+      client.connect(rg, ALICE).close();
+
+      assertThat(resources.affinityCache().health(g.node(0).address(Protocol.POP)))
+          .isEqualTo(org.repgroup.core.failover.AffinityCache.HostHealth.UP);
+    }
+  }
+
+  @Test
+  void authCodeStopsAtOnceAndNoOtherNodeSeesThePassword() throws Exception {
+    try (SimulatedReplicationGroup g = group(0)) {
+      Credentials wrong = new Credentials("alice", "wrong");
+
+      assertThatThrownBy(() -> client.connect(g.replicationGroup(Protocol.POP), wrong))
+          .isInstanceOf(AuthenticationFailedException.class).hasMessageContaining("[AUTH]");
+      assertThat(g.node(1).pop().sawCommand("PASS")).isFalse();
+      assertThat(g.node(2).pop().sawCommand("PASS")).isFalse();
+    }
+  }
+
+  @Test
+  void plainErrWithoutCodeIsFatal() throws Exception {
+    try (SimulatedReplicationGroup g = group(0)) {
+      g.node(0).pop().onCommand("PASS", c -> "-ERR Try this server instead.");
+
+      assertThatThrownBy(() -> client.connect(g.replicationGroup(Protocol.POP), ALICE))
+          .isInstanceOf(AuthenticationFailedException.class).hasMessage("Try this server instead.");
+      assertThat(g.node(1).pop().connectionCount()).isZero();
+    }
+  }
+
+  @Test
+  void sysPermIsFatal() throws Exception {
+    try (SimulatedReplicationGroup g = group(0)) {
+      g.node(0).pop().onCommand("PASS", c -> "-ERR [SYS/PERM] account disabled");
+
+      assertThatThrownBy(() -> client.connect(g.replicationGroup(Protocol.POP), ALICE))
+          .isInstanceOf(AuthenticationFailedException.class);
+      assertThat(g.node(1).pop().connectionCount()).isZero();
+    }
+  }
+
+  @Test
+  void unknownSysCodeIsASystemProblemAndMovesOn() throws Exception {
+    try (SimulatedReplicationGroup g = group(1)) {
+      g.node(0).pop().onCommand("USER", c -> "-ERR [SYS/FROBNICATED] odd");
+
+      assertThat(client.connectTraced(g.replicationGroup(Protocol.POP), ALICE).host())
+          .isEqualTo(g.node(1).address(Protocol.POP));
+    }
+  }
+
+  @Test
+  void referralLoopIsStopped() throws Exception {
+    try (SimulatedReplicationGroup g = group(2)) {
+      g.node(0).pop().onCommand("USER", c -> "-ERR [SYS/REFER/" + g.node(1).address(Protocol.POP) + "] go");
+      g.node(1).pop().onCommand("USER", c -> "-ERR [SYS/REFER/" + g.node(0).address(Protocol.POP) + "] go");
+
+      assertThatThrownBy(() -> client.connect(g.replicationGroup(Protocol.POP), ALICE))
+          .isInstanceOfSatisfying(PopGroupUnavailableException.class,
+              e -> assertThat(e.kind()).isEqualTo(FailureKind.REFERRAL_LOOP));
+    }
+  }
+
+  @Test
+  void portlessReferralUsesTheGroupsPopPort() throws Exception {
+    try (SimulatedReplicationGroup g = SimulatedReplicationGroup.builder().user("alice", "secret")
+        .portlessReferrals(true).startAsMaster(1).build()) {
+      ReplicationGroup rg = g.replicationGroup(Protocol.POP).toBuilder()
+          .port(Protocol.POP, g.node(1).address(Protocol.POP).port().orElseThrow()).build();
+
+      assertThat(client.connectTraced(rg, ALICE).host()).isEqualTo(g.node(1).address(Protocol.POP));
+    }
+  }
+
+  @Test
+  void masterKilledTheNextLoginLandsOnTheNewMaster() throws Exception {
+    try (SimulatedReplicationGroup g = group(0)) {
+      client.connect(g.replicationGroup(Protocol.POP), ALICE).close();
+
+      g.node(0).kill();
+
+      assertThat(client.connectTraced(g.replicationGroup(Protocol.POP), ALICE).host())
+          .isEqualTo(g.node(1).address(Protocol.POP));
+    }
+  }
+
+  @Test
+  void blackHoledHostCostsAboutTheStagger() throws Exception {
+    try (SimulatedReplicationGroup g = group(1)) {
+      g.node(0).setFault(Fault.blackHole());
+
+      FailoverResult.Served<POP3Store> s = client.connectTraced(g.replicationGroup(Protocol.POP), ALICE);
+
+      assertThat(s.host()).isEqualTo(g.node(1).address(Protocol.POP));
+      assertThat(s.trace().elapsed()).isLessThan(POLICY.responseTimeout());
+      s.value().close();
+    }
+  }
+
+  @Test
+  void timeoutDuringLoginIsTheHostsProblemNotABadPassword() throws Exception {
+    try (SimulatedReplicationGroup g = group(0)) {
+      ReplicationGroup rg = ReplicationGroup.builder(g.name(), StoreHostList.of(g.node(0).address(Protocol.POP),
+          g.node(1).address(Protocol.POP))).build();
+      g.node(0).pop().setFault(Fault.stallAtCommand("PASS"));
+      g.node(1).pop().onCommand("USER", c -> "-ERR [SYS/TEMP] later");
+
+      assertThatThrownBy(() -> client.connect(rg, ALICE))
+          .isInstanceOfSatisfying(PopGroupUnavailableException.class, e -> {
+            assertThat(e.kind()).isNotEqualTo(FailureKind.FATAL);
+            assertThat(e.trace().attempts().get(0).detail()).isEqualTo("timed out during login");
+          });
+    }
+  }
+
+  @Test
+  void droppedConnectionDuringLoginIsTheHostsProblem() throws Exception {
+    try (SimulatedReplicationGroup g = group(0)) {
+      ReplicationGroup rg = ReplicationGroup.builder(g.name(), StoreHostList.of(g.node(0).address(Protocol.POP),
+          g.node(1).address(Protocol.POP))).build();
+      g.node(0).pop().setFault(Fault.resetAtCommand("PASS"));
+      g.node(1).pop().onCommand("USER", c -> "-ERR [SYS/REFER/" + g.node(0).address(Protocol.POP) + "] master");
+
+      assertThatThrownBy(() -> client.connect(rg, ALICE))
+          .isInstanceOfSatisfying(PopGroupUnavailableException.class,
+              e -> assertThat(e.trace().attempts().get(0).kind())
+                  .isEqualTo(org.repgroup.core.failover.AttemptRecord.Kind.UNAVAILABLE));
+    }
+  }
+
+  @Test
+  void errGreetingIsUnavailableWithItsText() throws Exception {
+    try (SimulatedReplicationGroup g = group(1)) {
+      g.node(0).pop().setGreeting("-ERR [SYS/TEMP] shutting down");
+
+      FailoverResult.Served<POP3Store> s = client.connectTraced(g.replicationGroup(Protocol.POP), ALICE);
+
+      assertThat(s.host()).isEqualTo(g.node(1).address(Protocol.POP));
+      assertThat(s.trace().attempts().get(0).detail()).isEqualTo("greeting: -ERR [SYS/TEMP] shutting down");
+      s.value().close();
+    }
+  }
+
+  @Test
+  void adminProxyLoginSendsSaslPlainWithTheUserAsAuthorizationId() throws Exception {
+    try (SimulatedReplicationGroup g = group(0)) {
+      try (POP3Store store = client.connectAsAdminFor(g.replicationGroup(Protocol.POP), "alice")) {
+        assertThat(store.isConnected()).isTrue();
+      }
+      assertThat(g.node(0).pop().lastAuthorizationId()).isEqualTo("alice");
+      assertThat(g.node(0).pop().sawCommand("AUTH")).isTrue();
+      assertThat(g.node(0).pop().sawCommand("APOP")).isFalse();
+    }
+  }
+
+  @Test
+  void saslPlainLoginModeUsesAuth() throws Exception {
+    PopFailoverClient sasl = PopFailoverClient.builder(resources).policy(POLICY).loginMode(PopLoginMode.SASL_PLAIN).build();
+    try (SimulatedReplicationGroup g = group(0)) {
+      sasl.connect(g.replicationGroup(Protocol.POP), ALICE).close();
+
+      assertThat(g.node(0).pop().sawCommand("AUTH")).isTrue();
+      assertThat(g.node(0).pop().sawCommand("PASS")).isFalse();
+    }
+  }
+
+  @Test
+  void groupWithoutMasterIsReportedAsNoMaster() throws Exception {
+    try (SimulatedReplicationGroup g = SimulatedReplicationGroup.builder().nodes(2).user("alice", "secret")
+        .startAsMaster(0).build()) {
+      g.node(0).kill();
+
+      assertThatThrownBy(() -> client.connect(g.replicationGroup(Protocol.POP), ALICE))
+          .isInstanceOfSatisfying(PopGroupUnavailableException.class,
+              e -> assertThat(e.kind()).isEqualTo(FailureKind.NO_MASTER));
+    }
+  }
+
+  @Test
+  void responseCodeParserFollowsTheHierarchyAndNeverCrashes() {
+    assertThat(PopResponseCode.parse("[SYS/REFER/m.example.com:1110] go").orElseThrow().referral())
+        .contains(org.repgroup.core.HostAddress.of("m.example.com", 1110));
+    assertThat(PopResponseCode.parse("[SYS/REFER/[2001:db8::1]:110] go").orElseThrow().referral())
+        .contains(org.repgroup.core.HostAddress.of("2001:db8::1", 110));
+    assertThat(PopResponseCode.parse("[sys/foo] x").orElseThrow().is("SYS")).isTrue();
+    assertThat(PopResponseCode.parse("[AUTH] bad").orElseThrow().is("AUTH")).isTrue();
+    for (String junk : new String[] {"", "[", "[]", "[/]", "no code", "[SYS/", "[a//b] x", "\0\1[\2"}) {
+      assertThat(PopResponseCode.parse(junk)).as(junk).isEmpty();
+    }
+  }
+}
