@@ -3,7 +3,6 @@ package org.repgroup.pop.internal;
 import jakarta.mail.AuthenticationFailedException;
 import jakarta.mail.MessagingException;
 import jakarta.mail.Session;
-import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.Locale;
 import java.util.Optional;
@@ -13,6 +12,7 @@ import org.repgroup.core.HostAddress;
 import org.repgroup.core.failover.Attempt;
 import org.repgroup.core.failover.AttemptContext;
 import org.repgroup.core.failover.AttemptOutcome;
+import org.repgroup.core.net.ObservedSocketFactory;
 import org.repgroup.pop.PopLoginMode;
 import org.repgroup.pop.PopResponseCode;
 
@@ -48,13 +48,12 @@ public final class PopLoginAttempt implements Attempt<POP3Store> {
 
   @Override
   public AttemptOutcome<POP3Store> attempt(AttemptContext ctx) {
-    InetSocketAddress target;
+    ObservedSocketFactory socket;
     try {
-      target = ctx.socketAddress();
+      socket = ObservedSocketFactory.forAttempt(ctx, first -> first == '+');
     } catch (UnknownHostException e) {
       return AttemptOutcome.unavailable("unknown host " + ctx.host().host(), e);
     }
-    SocketObservation socket = new SocketObservation(target, ctx.host().host(), ctx::hostResponded, ctx::onCancel);
     Properties p = SessionProperties.forAttempt(base, ctx, socket);
     p.put("mail.pop3.apop.enable", "false");
     if (mode == PopLoginMode.SASL_PLAIN) {
@@ -93,7 +92,7 @@ public final class PopLoginAttempt implements Attempt<POP3Store> {
     }
   }
 
-  static AttemptOutcome<POP3Store> classify(AuthenticationFailedException e, SocketObservation socket) {
+  static AttemptOutcome<POP3Store> classify(AuthenticationFailedException e, ObservedSocketFactory socket) {
     if (socket.connectionFailed()) {
       String why = socket.timedOut() ? "timed out during login"
           : socket.endOfStream() ? "connection closed during login"

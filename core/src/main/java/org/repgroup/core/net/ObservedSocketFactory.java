@@ -1,4 +1,4 @@
-package org.repgroup.pop.internal;
+package org.repgroup.core.net;
 
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
@@ -11,47 +11,50 @@ import java.net.Socket;
 import java.net.SocketAddress;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.net.UnknownHostException;
+import java.util.function.IntPredicate;
 import javax.net.SocketFactory;
+import org.repgroup.core.failover.AttemptContext;
 
 /**
- * What really happened on the socket of one login, seen from below Jakarta Mail:
- * Angus reports a read timeout or a dropped connection during login as an
- * {@code AuthenticationFailedException}, exactly like a wrong password. Handed
- * to Angus as {@code mail.pop3.socketFactory}, it records timeouts, end of
- * stream, errors and the greeting line, connects to the address the engine
- * resolved, and tells the engine when the host first answered.
+ * A socket factory for one attempt that sees what really happened on the
+ * socket, for adapters built on a protocol library that hides it (Jakarta Mail
+ * reports a read timeout during a POP3 login as an authentication failure, like
+ * a wrong password). It records timeouts, end of stream, read errors and the
+ * first line the server sent; connects to the address the engine resolved;
+ * registers every socket with the attempt so the engine can close it; and tells
+ * the engine when the host first answered well.
  */
-public final class SocketObservation extends SocketFactory {
+public final class ObservedSocketFactory extends SocketFactory {
 
   private final InetSocketAddress target;
   private final String targetName;
-  private final Runnable onFirstBytes;
-  private final AutoCloseableRegistry registry;
+  private final IntPredicate goodFirstByte;
+  private final AttemptContext ctx;
   private final ByteArrayOutputStream greeting = new ByteArrayOutputStream();
   private volatile boolean timedOut;
   private volatile boolean endOfStream;
   private volatile IOException readError;
   private volatile boolean answered;
 
-  /** Registers sockets so the engine can close them when the attempt is cancelled. */
-  @FunctionalInterface
-  public interface AutoCloseableRegistry {
-    /** Registers a resource to close on cancel. */
-    void register(AutoCloseable resource);
+  private ObservedSocketFactory(InetSocketAddress target, AttemptContext ctx, IntPredicate goodFirstByte) {
+    this.target = target;
+    this.targetName = ctx.host().host();
+    this.ctx = ctx;
+    this.goodFirstByte = goodFirstByte;
   }
 
   /**
-   * @param target where to connect (resolved by the engine's resolver)
-   * @param targetName the host name Angus will ask for
-   * @param onFirstBytes called once when the server's first bytes arrive and start with {@code +}
-   * @param registry registers each socket with the attempt
+   * A factory for the attempt {@code ctx}: sockets asked for {@code ctx.host()}
+   * connect to the address the engine's resolver gives now.
+   *
+   * @param goodFirstByte true for a first byte that shows a willing server ({@code '+'} for POP3,
+   *     {@code '*'} for IMAP): then {@link AttemptContext#hostResponded()} is called
+   * @throws UnknownHostException when the host does not resolve
    */
-  public SocketObservation(InetSocketAddress target, String targetName, Runnable onFirstBytes,
-      AutoCloseableRegistry registry) {
-    this.target = target;
-    this.targetName = targetName;
-    this.onFirstBytes = onFirstBytes;
-    this.registry = registry;
+  public static ObservedSocketFactory forAttempt(AttemptContext ctx, IntPredicate goodFirstByte)
+      throws UnknownHostException {
+    return new ObservedSocketFactory(ctx.socketAddress(), ctx, goodFirstByte);
   }
 
   /** A read timed out. */
@@ -86,7 +89,7 @@ public final class SocketObservation extends SocketFactory {
   @Override
   public Socket createSocket() {
     Socket s = new ObservedSocket();
-    registry.register(s);
+    ctx.onCancel(s);
     return s;
   }
 
@@ -191,8 +194,8 @@ public final class SocketObservation extends SocketFactory {
     private void seen(byte[] b, int off, int n) {
       if (n > 0 && !answered) {
         answered = true;
-        if (b[off] == '+') {
-          onFirstBytes.run();
+        if (goodFirstByte.test(b[off] & 0xff)) {
+          ctx.hostResponded();
         }
       }
       synchronized (greeting) {
