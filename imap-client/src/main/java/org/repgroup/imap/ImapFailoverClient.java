@@ -1,0 +1,145 @@
+package org.repgroup.imap;
+
+import jakarta.mail.MessagingException;
+import java.util.Objects;
+import java.util.Properties;
+import org.eclipse.angus.mail.imap.IMAPStore;
+import org.repgroup.core.Credentials;
+import org.repgroup.core.Protocol;
+import org.repgroup.core.ReplicationGroup;
+import org.repgroup.core.RepgroupResources;
+import org.repgroup.core.failover.FailoverEngine;
+import org.repgroup.core.failover.FailoverPolicy;
+import org.repgroup.core.failover.FailoverResult;
+import org.repgroup.core.failover.FailureKind;
+import org.repgroup.core.failover.Intent;
+import org.repgroup.imap.internal.ImapLoginAttempt;
+
+/**
+ * IMAP to a replication group: a connected, logged-in Jakarta Mail
+ * {@link IMAPStore} on the master for {@link Intent#WRITE}, on any healthy host
+ * for {@link Intent#READ}. Follows RFC 2221 login referrals ({@code NO
+ * [REFERRAL]} for every intent; {@code OK [REFERRAL]} moves writers, readers
+ * stay), moves on for {@code * BYE}, {@code [UNAVAILABLE]} and dead hosts, and
+ * stops at once for {@code [AUTHENTICATIONFAILED]} and kin.
+ *
+ * <p>The three write roles are one client with different options:
+ * <pre>{@code
+ * // MMP proxy: log in as the group's admin on the user's behalf (SASL PLAIN authzid)
+ * IMAPStore mmp = imap.connectAsAdminFor(group, "alice", Intent.WRITE);
+ *
+ * // webmail: the user's own credentials
+ * IMAPStore web = imap.connect(group, new Credentials("alice", password), Intent.WRITE);
+ *
+ * // shared folders: referrals may lead outside the store host list, when allowed
+ * ReplicationGroup shared = group.toBuilder().allowReferralsTo("shared.example.com").build();
+ * IMAPStore folders = imap.connect(shared, new Credentials("alice", password), Intent.WRITE);
+ * }</pre>
+ *
+ * <p>If a session to the master breaks, call {@code connect} again: the engine
+ * drops a cached master that fails and finds the new one.
+ */
+public final class ImapFailoverClient {
+
+  private final FailoverEngine engine;
+  private final RepgroupResources resources;
+  private final Properties sessionProperties;
+
+  private ImapFailoverClient(Builder b) {
+    this.resources = b.resources;
+    this.engine = new FailoverEngine(b.resources, b.policy);
+    this.sessionProperties = b.sessionProperties;
+  }
+
+  /** A builder on shared {@code resources}. */
+  public static Builder builder(RepgroupResources resources) {
+    return new Builder(resources);
+  }
+
+  /**
+   * Logs {@code credentials} in on the right host for {@code intent}.
+   *
+   * @throws jakarta.mail.AuthenticationFailedException for a refused login (never retried elsewhere)
+   * @throws ImapGroupUnavailableException when no host served the login
+   */
+  public IMAPStore connect(ReplicationGroup group, Credentials credentials, Intent intent) throws MessagingException {
+    return connectTraced(group, credentials, intent).value();
+  }
+
+  /** Like {@link #connect}, with the host that served and everything the engine did. */
+  public FailoverResult.Served<IMAPStore> connectTraced(ReplicationGroup group, Credentials credentials,
+      Intent intent) throws MessagingException {
+    Objects.requireNonNull(credentials, "credentials");
+    return run(group, intent, new ImapLoginAttempt(sessionProperties, credentials.user(), credentials.password(),
+        null, resources.listener()));
+  }
+
+  /**
+   * Proxy login as an MMP does: the group's admin ({@code imapadmin}/{@code imapadminpass})
+   * authenticates with SASL PLAIN and acts as {@code user}.
+   *
+   * @throws IllegalArgumentException when the group has no admin
+   */
+  public IMAPStore connectAsAdminFor(ReplicationGroup group, String user, Intent intent) throws MessagingException {
+    Credentials admin = group.admin().orElseThrow(() ->
+        new IllegalArgumentException("group " + group.name() + " has no admin (imapadmin/imapadminpass)"));
+    return run(group, intent, new ImapLoginAttempt(sessionProperties, admin.user(), admin.password(),
+        Objects.requireNonNull(user, "user"), resources.listener())).value();
+  }
+
+  private FailoverResult.Served<IMAPStore> run(ReplicationGroup group, Intent intent, ImapLoginAttempt attempt)
+      throws MessagingException {
+    Objects.requireNonNull(intent, "intent");
+    FailoverResult<IMAPStore> r;
+    try {
+      r = engine.execute(group, Protocol.IMAP, intent, attempt);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new MessagingException("interrupted while connecting to group " + group.name(), e);
+    }
+    if (r instanceof FailoverResult.Served<IMAPStore> s) {
+      return s;
+    }
+    FailoverResult.Failed<IMAPStore> f = (FailoverResult.Failed<IMAPStore>) r;
+    if (f.kind() == FailureKind.FATAL && f.fatalCause() instanceof MessagingException m) {
+      throw m;
+    }
+    throw new ImapGroupUnavailableException(f.toException());
+  }
+
+  /** Builds an {@link ImapFailoverClient}. */
+  public static final class Builder {
+    private final RepgroupResources resources;
+    private FailoverPolicy policy = FailoverPolicy.defaults();
+    private Properties sessionProperties = new Properties();
+
+    private Builder(RepgroupResources resources) {
+      this.resources = Objects.requireNonNull(resources, "resources");
+    }
+
+    /** Failover timeouts, stagger, deadline. Defaults to {@link FailoverPolicy#defaults()}. */
+    public Builder policy(FailoverPolicy policy) {
+      this.policy = Objects.requireNonNull(policy, "policy");
+      return this;
+    }
+
+    /**
+     * Jakarta Mail session properties ({@code mail.imap.*}: STARTTLS, SSL, SASL...),
+     * honoured as given, except: timeouts shorter than the engine's win, longer ones
+     * are cut to the engine's; the socket factory is ours (it observes the socket);
+     * {@code mail.imap.referralexception} is off (referrals are read from the raw
+     * response). Defaults to none.
+     */
+    public Builder sessionProperties(Properties properties) {
+      Properties copy = new Properties();
+      copy.putAll(Objects.requireNonNull(properties, "properties"));
+      this.sessionProperties = copy;
+      return this;
+    }
+
+    /** The client. */
+    public ImapFailoverClient build() {
+      return new ImapFailoverClient(this);
+    }
+  }
+}

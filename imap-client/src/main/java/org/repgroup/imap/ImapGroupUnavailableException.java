@@ -1,0 +1,38 @@
+package org.repgroup.imap;
+
+import jakarta.mail.MessagingException;
+import org.repgroup.core.failover.FailoverTrace;
+import org.repgroup.core.failover.FailureKind;
+import org.repgroup.core.failover.StoreUnavailableException;
+
+/**
+ * No host of the group served the IMAP login. The cause is the core's
+ * {@link StoreUnavailableException}, naming every host tried and why.
+ */
+public class ImapGroupUnavailableException extends MessagingException {
+
+  private static final long serialVersionUID = 1L;
+
+  private final transient StoreUnavailableException report;
+
+  /** Wraps the engine's report. */
+  public ImapGroupUnavailableException(StoreUnavailableException report) {
+    super(report.getMessage(), report);
+    this.report = report;
+  }
+
+  /** Why the group failed. */
+  public FailureKind kind() {
+    return report.kind();
+  }
+
+  /** Every attempt and the referral path. */
+  public FailoverTrace trace() {
+    return report.trace();
+  }
+
+  /** The engine's report. */
+  public StoreUnavailableException report() {
+    return report;
+  }
+}
