@@ -1,0 +1,109 @@
+package org.repgroup.imap;
+
+import java.util.Objects;
+import javax.net.ssl.SSLSocketFactory;
+import org.repgroup.core.Credentials;
+import org.repgroup.core.Protocol;
+import org.repgroup.core.ReplicationGroup;
+import org.repgroup.core.RepgroupResources;
+import org.repgroup.core.failover.FailoverEngine;
+import org.repgroup.core.failover.FailoverPolicy;
+import org.repgroup.core.failover.FailoverResult;
+import org.repgroup.core.failover.FailureKind;
+import org.repgroup.core.failover.Intent;
+import org.repgroup.imap.internal.UrlFetchAttempt;
+
+/**
+ * The MTA's read-only BURL client (RFC 4468): fetches an {@code imap://...;urlauth=...}
+ * URL with URLFETCH (RFC 4467) from any host of the group, in list order with the
+ * last good host first. It never follows a referral: a referral means "try the
+ * next host". The message streams; it is never loaded whole into memory.
+ *
+ * <pre>{@code
+ * BurlFetcher burl = BurlFetcher.builder(resources, new Credentials("submit", secret)).build();
+ * try (UrlFetchResult msg = burl.fetch(group, url)) {
+ *   msg.stream().transferTo(smtpData);
+ * } catch (BurlFetchException e) {
+ *   reply(e.smtpReply());   // "451 4.4.1 ..." when the store is down
+ * }
+ * }</pre>
+ */
+public final class BurlFetcher {
+
+  private final FailoverEngine engine;
+  private final Credentials identity;
+  private final SSLSocketFactory startTls;
+
+  private BurlFetcher(Builder b) {
+    this.engine = new FailoverEngine(b.resources, b.policy);
+    this.identity = b.identity;
+    this.startTls = b.startTls;
+  }
+
+  /** A builder on shared {@code resources}, logging in as the submit server ({@code identity}). */
+  public static Builder builder(RepgroupResources resources, Credentials identity) {
+    return new Builder(resources, identity);
+  }
+
+  /**
+   * Fetches {@code url}; read the result's stream, then close it.
+   *
+   * @throws BurlFetchException with {@link BurlFetchException#smtpReply()} for the BURL command's reply
+   */
+  public UrlFetchResult fetch(ReplicationGroup group, String url) throws BurlFetchException {
+    Objects.requireNonNull(group, "group");
+    Objects.requireNonNull(url, "url");
+    if (url.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+      throw new IllegalArgumentException("BURL URL contains control characters");
+    }
+    FailoverResult<UrlFetchAttempt.OpenFetch> r;
+    try {
+      r = engine.execute(group, Protocol.IMAP, Intent.READ_NO_REFERRALS, new UrlFetchAttempt(url, identity, startTls));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new BurlFetchException(BurlFetchException.Reason.GROUP_UNAVAILABLE, "interrupted", e);
+    }
+    if (r instanceof FailoverResult.Served<UrlFetchAttempt.OpenFetch> s) {
+      return new UrlFetchResult(s.value().stream(), s.value().length(), s.host(), s.trace());
+    }
+    FailoverResult.Failed<UrlFetchAttempt.OpenFetch> f = (FailoverResult.Failed<UrlFetchAttempt.OpenFetch>) r;
+    if (f.kind() == FailureKind.FATAL && f.fatalCause() instanceof UrlFetchAttempt.InvalidUrlException e) {
+      throw new BurlFetchException(BurlFetchException.Reason.URL_INVALID, e.getMessage(), e);
+    }
+    if (f.kind() == FailureKind.FATAL && f.fatalCause() instanceof UrlFetchAttempt.LoginRefusedException e) {
+      throw new BurlFetchException(BurlFetchException.Reason.LOGIN_REFUSED, e.getMessage(), e);
+    }
+    var report = f.toException();
+    throw new BurlFetchException(BurlFetchException.Reason.GROUP_UNAVAILABLE, report.getMessage(), report);
+  }
+
+  /** Builds a {@link BurlFetcher}. */
+  public static final class Builder {
+    private final RepgroupResources resources;
+    private final Credentials identity;
+    private FailoverPolicy policy = FailoverPolicy.defaults();
+    private SSLSocketFactory startTls;
+
+    private Builder(RepgroupResources resources, Credentials identity) {
+      this.resources = Objects.requireNonNull(resources, "resources");
+      this.identity = Objects.requireNonNull(identity, "identity");
+    }
+
+    /** Failover timeouts, stagger, deadline. Defaults to {@link FailoverPolicy#defaults()}. */
+    public Builder policy(FailoverPolicy policy) {
+      this.policy = Objects.requireNonNull(policy, "policy");
+      return this;
+    }
+
+    /** Requires STARTTLS before logging in, with {@code factory}. Defaults to none (plain text). */
+    public Builder startTls(SSLSocketFactory factory) {
+      this.startTls = Objects.requireNonNull(factory, "factory");
+      return this;
+    }
+
+    /** The fetcher. */
+    public BurlFetcher build() {
+      return new BurlFetcher(this);
+    }
+  }
+}

@@ -1,0 +1,323 @@
+package org.repgroup.imap.internal;
+
+import java.io.BufferedInputStream;
+import java.io.EOFException;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Locale;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.SSLSocketFactory;
+import org.repgroup.core.Credentials;
+import org.repgroup.core.failover.Attempt;
+import org.repgroup.core.failover.AttemptContext;
+import org.repgroup.core.failover.AttemptOutcome;
+import org.repgroup.imap.LoginReferral;
+
+/**
+ * One URLFETCH (RFC 4467) on one host, spoken directly so the message can stream:
+ * greeting, optional STARTTLS, AUTHENTICATE PLAIN as the submit server, URLFETCH.
+ * Succeeds as soon as the literal's size is known, with the socket positioned at
+ * its first byte. A referral is reported as such; the engine's read-only intent
+ * turns it into "next host".
+ */
+public final class UrlFetchAttempt implements Attempt<UrlFetchAttempt.OpenFetch> {
+
+  /** Longest response line read (the literal itself is streamed). */
+  static final int MAX_LINE = 16 * 1024;
+
+  private final String url;
+  private final Credentials identity;
+  private final SSLSocketFactory startTls;
+
+  /**
+   * @param url the URLAUTH URL to fetch
+   * @param identity the submit server's own login
+   * @param startTls when not {@code null}, STARTTLS is required and done with this factory
+   */
+  public UrlFetchAttempt(String url, Credentials identity, SSLSocketFactory startTls) {
+    this.url = url;
+    this.identity = identity;
+    this.startTls = startTls;
+  }
+
+  /** The URL is not valid (URLFETCH answered NIL): fatal, reported, never retried elsewhere. */
+  public static final class InvalidUrlException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    InvalidUrlException(String message) {
+      super(message);
+    }
+  }
+
+  /**
+   * A fetch whose literal is about to be read.
+   *
+   * @param socket the connection
+   * @param stream the message bytes; closing it ends the session
+   * @param length the literal's size
+   */
+  public record OpenFetch(Socket socket, InputStream stream, long length) implements AutoCloseable {
+    @Override
+    public void close() throws IOException {
+      socket.close();
+    }
+  }
+
+  @Override
+  public AttemptOutcome<OpenFetch> attempt(AttemptContext ctx) {
+    Socket socket = new Socket();
+    ctx.onCancel(socket);
+    try {
+      socket.connect(ctx.socketAddress(), (int) ctx.connectTimeout().toMillis());
+      socket.setSoTimeout((int) Math.max(1, ctx.responseTimeout().toMillis()));
+      Conversation c = new Conversation(socket);
+      String greeting = c.readLine();
+      if (greeting.startsWith("* BYE")) {
+        socket.close();
+        return AttemptOutcome.unavailable("greeting: " + greeting, null);
+      }
+      if (!greeting.startsWith("* OK")) {
+        socket.close();
+        return AttemptOutcome.unavailable("not an IMAP greeting: \"" + printable(greeting) + "\"", null);
+      }
+      ctx.hostResponded();
+      if (startTls != null) {
+        String r = c.command("t0 STARTTLS");
+        if (!r.startsWith("t0 OK")) {
+          socket.close();
+          return AttemptOutcome.unavailable("STARTTLS refused (" + r + "); never fetching in plain text", null);
+        }
+        SSLSocket tls = (SSLSocket) startTls.createSocket(socket, ctx.host().host(), ctx.host().port().orElseThrow(), true);
+        ctx.onCancel(tls);
+        tls.startHandshake();
+        socket = tls;
+        c = new Conversation(tls);
+      }
+      AttemptOutcome<OpenFetch> login = login(c, socket);
+      if (login != null) {
+        return login;
+      }
+      return urlfetch(c, socket);
+    } catch (UnknownHostException e) {
+      closeQuietly(socket);
+      return AttemptOutcome.unavailable("unknown host " + ctx.host().host(), e);
+    } catch (SocketTimeoutException e) {
+      closeQuietly(socket);
+      return AttemptOutcome.unavailable("timed out", e);
+    } catch (IOException e) {
+      closeQuietly(socket);
+      return AttemptOutcome.unavailable(e.getClass().getSimpleName() + ": " + e.getMessage(), e);
+    }
+  }
+
+  private AttemptOutcome<OpenFetch> login(Conversation c, Socket socket) throws IOException {
+    String plain = Base64.getEncoder().encodeToString(
+        ("\0" + identity.user() + "\0" + identity.password()).getBytes(StandardCharsets.UTF_8));
+    c.send("t1 AUTHENTICATE PLAIN");
+    String r = c.readLine();
+    if (r.startsWith("+")) {
+      c.send(plain);
+      r = c.readLine();
+    }
+    while (r.startsWith("* ")) {
+      r = c.readLine();
+    }
+    try {
+      var referral = LoginReferral.fromResponse(r);
+      if (referral.isPresent()) {
+        socket.close();
+        return AttemptOutcome.referral(referral.get().host(), r.substring(0, Math.min(r.length(), 200)));
+      }
+    } catch (IllegalArgumentException bad) {
+      socket.close();
+      return AttemptOutcome.unavailable("malformed referral: " + bad.getMessage(), null);
+    }
+    if (r.startsWith("t1 OK")) {
+      return null;
+    }
+    socket.close();
+    String code = ImapLoginAttempt.responseCode(r);
+    if (code.equals("UNAVAILABLE") || code.equals("SERVERBUG")) {
+      return AttemptOutcome.unavailable(r, null);
+    }
+    return AttemptOutcome.fatal("submit server login refused: " + r, new LoginRefusedException(r));
+  }
+
+  private AttemptOutcome<OpenFetch> urlfetch(Conversation c, Socket socket) throws IOException {
+    String quoted = "\"" + url.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    c.send("t2 URLFETCH " + quoted);
+    while (true) {
+      String line = c.readLine();
+      String upper = line.toUpperCase(Locale.ROOT);
+      if (upper.startsWith("* URLFETCH ")) {
+        if (upper.endsWith(" NIL")) {
+          socket.close();
+          return AttemptOutcome.fatal("URLFETCH: the store says the URL is not valid",
+              new InvalidUrlException("URLFETCH " + quoted + " answered NIL: the URL is not valid"));
+        }
+        int open = line.lastIndexOf('{');
+        if (open < 0 || !line.endsWith("}")) {
+          socket.close();
+          return AttemptOutcome.unavailable("unexpected URLFETCH response: " + printable(line), null);
+        }
+        long length;
+        try {
+          length = Long.parseLong(line.substring(open + 1, line.length() - 1));
+        } catch (NumberFormatException e) {
+          socket.close();
+          return AttemptOutcome.unavailable("bad literal size in: " + printable(line), null);
+        }
+        return AttemptOutcome.success(new OpenFetch(socket, new LiteralStream(c, socket, length), length));
+      }
+      if (upper.startsWith("T2 NO")) {
+        socket.close();
+        return AttemptOutcome.unavailable("URLFETCH: " + line, null);
+      }
+      if (upper.startsWith("T2 ")) {
+        socket.close();
+        return AttemptOutcome.fatal("URLFETCH refused: " + line, new InvalidUrlException(line));
+      }
+    }
+  }
+
+  /** The submit server's login was refused. */
+  public static final class LoginRefusedException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    LoginRefusedException(String message) {
+      super(message);
+    }
+  }
+
+  /** Line-level reads and writes on one connection. */
+  static final class Conversation {
+    final InputStream in;
+    final OutputStream out;
+
+    Conversation(Socket s) throws IOException {
+      this.in = new BufferedInputStream(s.getInputStream());
+      this.out = s.getOutputStream();
+    }
+
+    void send(String line) throws IOException {
+      out.write((line + "\r\n").getBytes(StandardCharsets.UTF_8));
+      out.flush();
+    }
+
+    String command(String line) throws IOException {
+      send(line);
+      String r = readLine();
+      while (r.startsWith("* ")) {
+        r = readLine();
+      }
+      return r;
+    }
+
+    String readLine() throws IOException {
+      StringBuilder sb = new StringBuilder();
+      int b;
+      while ((b = in.read()) != -1) {
+        if (b == '\n') {
+          int len = sb.length();
+          return len > 0 && sb.charAt(len - 1) == '\r' ? sb.substring(0, len - 1) : sb.toString();
+        }
+        if (sb.length() >= MAX_LINE) {
+          throw new IOException("response line longer than " + MAX_LINE + " bytes");
+        }
+        sb.append((char) b);
+      }
+      throw new EOFException("connection closed by the server");
+    }
+  }
+
+  /** Exactly {@code length} bytes of the literal, straight from the socket. */
+  private static final class LiteralStream extends FilterInputStream {
+    private final Conversation c;
+    private final Socket socket;
+    private long left;
+    private boolean closed;
+
+    LiteralStream(Conversation c, Socket socket, long length) {
+      super(c.in);
+      this.c = c;
+      this.socket = socket;
+      this.left = length;
+    }
+
+    @Override
+    public int read() throws IOException {
+      if (left == 0) {
+        return -1;
+      }
+      int b = in.read();
+      if (b < 0) {
+        throw new EOFException("connection closed with " + left + " message bytes still to come");
+      }
+      left--;
+      return b;
+    }
+
+    @Override
+    public int read(byte[] buf, int off, int len) throws IOException {
+      if (left == 0) {
+        return -1;
+      }
+      int n = in.read(buf, off, (int) Math.min(len, left));
+      if (n < 0) {
+        throw new EOFException("connection closed with " + left + " message bytes still to come");
+      }
+      left -= n;
+      return n;
+    }
+
+    @Override
+    public int available() throws IOException {
+      return (int) Math.min(in.available(), left);
+    }
+
+    @Override
+    public void close() throws IOException {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      try {
+        if (left == 0) {
+          String line = c.readLine();
+          while (!line.toUpperCase(Locale.ROOT).startsWith("T2 ")) {
+            line = c.readLine();
+          }
+          c.send("t3 LOGOUT");
+        }
+      } catch (IOException ignored) {
+        // The message is complete; the session's end does not matter.
+      } finally {
+        socket.close();
+      }
+    }
+  }
+
+  private static void closeQuietly(Socket s) {
+    try {
+      s.close();
+    } catch (IOException ignored) {
+      // closing
+    }
+  }
+
+  private static String printable(String s) {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < s.length() && i < 80; i++) {
+      char ch = s.charAt(i);
+      sb.append(ch < 0x20 || ch > 0x7e ? String.format("\\x%02x", (int) ch & 0xff) : String.valueOf(ch));
+    }
+    return sb.toString();
+  }
+}
