@@ -12,24 +12,24 @@ import java.util.List;
 import org.repgroup.core.HostAddress;
 
 /** A raw line client for the testkit's own tests; every read times out after 2 s unless told otherwise. */
-final class LineClient implements AutoCloseable {
+public final class LineClient implements AutoCloseable {
 
   final Socket socket = new Socket();
   private final InputStream in;
   private final OutputStream out;
 
-  LineClient(HostAddress address) throws IOException {
+  public LineClient(HostAddress address) throws IOException {
     this(address, 2000);
   }
 
-  LineClient(HostAddress address, int readTimeoutMillis) throws IOException {
+  public LineClient(HostAddress address, int readTimeoutMillis) throws IOException {
     socket.connect(new InetSocketAddress(address.host(), address.port().orElseThrow()), 2000);
     socket.setSoTimeout(readTimeoutMillis);
     in = socket.getInputStream();
     out = socket.getOutputStream();
   }
 
-  String readLine() throws IOException {
+  public String readLine() throws IOException {
     ByteArrayOutputStream buf = new ByteArrayOutputStream();
     int b;
     while ((b = in.read()) != -1) {
@@ -43,7 +43,7 @@ final class LineClient implements AutoCloseable {
   }
 
   /** Reads until a line starting with {@code prefix} and returns every line read. */
-  List<String> readUntil(String prefix) throws IOException {
+  public List<String> readUntil(String prefix) throws IOException {
     List<String> lines = new ArrayList<>();
     String line;
     while ((line = readLine()) != null) {
@@ -63,13 +63,13 @@ final class LineClient implements AutoCloseable {
     return in.read();
   }
 
-  void send(String line) throws IOException {
+  public void send(String line) throws IOException {
     out.write((line + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
     out.flush();
   }
 
   /** Sends a command and returns its reply line. */
-  String command(String line) throws IOException {
+  public String command(String line) throws IOException {
     send(line);
     return readLine();
   }

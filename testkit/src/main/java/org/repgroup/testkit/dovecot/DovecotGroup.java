@@ -1,0 +1,291 @@
+package org.repgroup.testkit.dovecot;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipalLookupService;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.stream.Stream;
+import org.repgroup.core.Protocol;
+import org.repgroup.core.ReplicationGroup;
+import org.repgroup.core.StoreHostList;
+
+/**
+ * Real Dovecot instances on loopback sharing one maildir, like a replication
+ * group mounting the same storage. Replicas refuse logins with a referral to
+ * their master (passdb {@code nologin=y host=... port=...}). What Dovecot 2.3
+ * sends then, verbatim: IMAP {@code a NO [REFERRAL imap://alice;AUTH=PLAIN@127.0.0.1:<port>/] ...};
+ * POP3 an {@code -ERR} without a referral code (POP has none in Dovecot).
+ * Each instance has its own config, base and state dirs, log and ports; all are
+ * stopped on {@link #close()} and at JVM exit. Needs root (it runs mail as the
+ * {@code dovecot} user).
+ *
+ * <pre>{@code
+ * try (DovecotGroup g = DovecotGroup.builder(tempDir).instances(3).user("alice", "secret")
+ *     .replicaOf(0, 2).replicaOf(1, 2).start()) {
+ *   ReplicationGroup group = g.replicationGroup(Protocol.IMAP);
+ * }
+ * }</pre>
+ */
+public final class DovecotGroup implements AutoCloseable {
+
+  private final Path mail;
+  private final List<DovecotInstance> instances;
+  private final Thread shutdownHook;
+
+  private DovecotGroup(Path mail, List<DovecotInstance> instances) {
+    this.mail = mail;
+    this.instances = List.copyOf(instances);
+    this.shutdownHook = new Thread(this::stopAll, "dovecot-group-shutdown");
+    Runtime.getRuntime().addShutdownHook(shutdownHook);
+  }
+
+  /** A builder writing configs, logs and mail under {@code workDir}. */
+  public static Builder builder(Path workDir) {
+    return new Builder(workDir);
+  }
+
+  /** The instances, in order. */
+  public List<DovecotInstance> instances() {
+    return instances;
+  }
+
+  /** Instance {@code i}. */
+  public DovecotInstance instance(int i) {
+    return instances.get(i);
+  }
+
+  /** The group as clients configure it for {@code protocol}. */
+  public ReplicationGroup replicationGroup(String name, Protocol protocol) {
+    List<org.repgroup.core.HostAddress> hosts = new ArrayList<>();
+    for (DovecotInstance d : instances) {
+      hosts.add(switch (protocol) {
+        case IMAP -> d.imapAddress();
+        case POP -> d.popAddress();
+        case LMTP -> d.lmtpAddress();
+        case ENS -> throw new IllegalArgumentException("Dovecot has no ENS");
+      });
+    }
+    return ReplicationGroup.builder(name, new StoreHostList(hosts)).build();
+  }
+
+  /** Messages in the user's maildir INBOX (new and cur). */
+  public int messageCount(String user) {
+    int n = 0;
+    for (String sub : new String[] {"new", "cur"}) {
+      Path d = mail.resolve(user).resolve(sub);
+      if (Files.isDirectory(d)) {
+        try (Stream<Path> files = Files.list(d)) {
+          n += (int) files.count();
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      }
+    }
+    return n;
+  }
+
+  /** Stops every instance. */
+  @Override
+  public void close() {
+    stopAll();
+    try {
+      Runtime.getRuntime().removeShutdownHook(shutdownHook);
+    } catch (IllegalStateException shuttingDown) {
+      // the hook runs anyway
+    }
+  }
+
+  private void stopAll() {
+    for (DovecotInstance d : instances) {
+      d.stop();
+    }
+  }
+
+  /** Builds and starts a {@link DovecotGroup}. */
+  public static final class Builder {
+    private final Path workDir;
+    private int count = 3;
+    private final Map<String, String> users = new LinkedHashMap<>();
+    private final Map<Integer, Integer> replicaOf = new LinkedHashMap<>();
+
+    private Builder(Path workDir) {
+      this.workDir = Objects.requireNonNull(workDir, "workDir");
+    }
+
+    /** Number of instances, 1-5. Defaults to 3. */
+    public Builder instances(int n) {
+      if (n < 1 || n > 5) {
+        throw new IllegalArgumentException("instances must be in 1-5, was " + n);
+      }
+      this.count = n;
+      return this;
+    }
+
+    /** Adds a user with a plain-text password. */
+    public Builder user(String name, String password) {
+      users.put(name, password);
+      return this;
+    }
+
+    /** Instance {@code replica} refuses logins with a referral to instance {@code master}. */
+    public Builder replicaOf(int replica, int master) {
+      replicaOf.put(replica, master);
+      return this;
+    }
+
+    /** Writes the configs and starts every instance. */
+    public DovecotGroup start() throws IOException {
+      Path binary = Dovecot.binary().orElseThrow(() -> new IOException(Dovecot.INSTALL_HINT));
+      Path root = workDir.toAbsolutePath();
+      Files.createDirectories(root);
+      openUp(root);
+      Path mail = root.resolve("mail");
+      Files.createDirectories(mail);
+      UserPrincipalLookupService lookup = root.getFileSystem().getUserPrincipalLookupService();
+      Files.setOwner(mail, lookup.lookupPrincipalByName("dovecot"));
+      Files.getFileAttributeView(mail, java.nio.file.attribute.PosixFileAttributeView.class)
+          .setGroup(lookup.lookupPrincipalByGroupName("dovecot"));
+      int[][] ports = new int[count][3];
+      for (int i = 0; i < count; i++) {
+        ports[i] = freePorts(3);
+      }
+      String uid = idOf("-u");
+      String gid = idOf("-g");
+      List<DovecotInstance> instances = new ArrayList<>();
+      for (int i = 0; i < count; i++) {
+        Path dir = root.resolve("instance" + i);
+        Files.createDirectories(dir.resolve("run"));
+        Files.createDirectories(dir.resolve("state"));
+        openUp(dir);
+        StringBuilder passwd = new StringBuilder();
+        for (Map.Entry<String, String> u : users.entrySet()) {
+          passwd.append(u.getKey()).append(":{PLAIN}").append(u.getValue());
+          Integer master = replicaOf.get(i);
+          if (master != null) {
+            passwd.append("::::::nologin=y host=127.0.0.1 port=").append(ports[master][0]);
+          }
+          passwd.append('\n');
+        }
+        Files.writeString(dir.resolve("passwd"), passwd, StandardCharsets.UTF_8);
+        Files.writeString(dir.resolve("dovecot.conf"), config(i, dir, mail, ports[i], uid, gid), StandardCharsets.UTF_8);
+        instances.add(new DovecotInstance(i, dir, binary, ports[i][0], ports[i][1], ports[i][2]));
+      }
+      DovecotGroup group = new DovecotGroup(mail, instances);
+      try {
+        for (DovecotInstance d : instances) {
+          d.start();
+        }
+      } catch (IOException | RuntimeException e) {
+        group.close();
+        throw e;
+      }
+      return group;
+    }
+
+    private static String config(int i, Path dir, Path mail, int[] ports, String uid, String gid) {
+      return String.join("\n",
+          "base_dir = " + dir.resolve("run"),
+          "state_dir = " + dir.resolve("state"),
+          "instance_name = repgroup-" + ProcessHandle.current().pid() + "-" + i + "-" + ports[0],
+          "log_path = " + dir.resolve("dovecot.log"),
+          "listen = 127.0.0.1",
+          "protocols = imap pop3 lmtp",
+          "ssl = no",
+          "disable_plaintext_auth = no",
+          "auth_mechanisms = plain login",
+          "default_internal_user = dovecot",
+          "default_login_user = dovenull",
+          "first_valid_uid = 1",
+          "mail_location = maildir:" + mail + "/%u",
+          "pop3_uidl_format = %08Xu%08Xv",
+          "passdb {",
+          "  driver = passwd-file",
+          "  args = scheme=PLAIN username_format=%u " + dir.resolve("passwd"),
+          "}",
+          "userdb {",
+          "  driver = static",
+          "  args = uid=" + uid + " gid=" + gid + " home=" + mail + "/%u",
+          "}",
+          "service imap-login {",
+          "  inet_listener imap {",
+          "    address = 127.0.0.1",
+          "    port = " + ports[0],
+          "  }",
+          "  inet_listener imaps {",
+          "    port = 0",
+          "  }",
+          "}",
+          "service pop3-login {",
+          "  inet_listener pop3 {",
+          "    address = 127.0.0.1",
+          "    port = " + ports[1],
+          "  }",
+          "  inet_listener pop3s {",
+          "    port = 0",
+          "  }",
+          "}",
+          "service lmtp {",
+          "  inet_listener lmtp {",
+          "    address = 127.0.0.1",
+          "    port = " + ports[2],
+          "  }",
+          "}",
+          "");
+    }
+
+    /** Dovecot's processes run as other users: they must be able to traverse the work dirs. */
+    private static void openUp(Path dir) throws IOException {
+      for (Path p = dir; p != null && p.getNameCount() > 0; p = p.getParent()) {
+        if (p.toString().equals("/tmp")) {
+          break;
+        }
+        try {
+          Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+        } catch (IOException | UnsupportedOperationException e) {
+          break;
+        }
+      }
+    }
+
+    private static int[] freePorts(int n) throws IOException {
+      int[] ports = new int[n];
+      List<ServerSocket> held = new ArrayList<>();
+      try {
+        for (int i = 0; i < n; i++) {
+          ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+          held.add(s);
+          ports[i] = s.getLocalPort();
+        }
+      } finally {
+        for (ServerSocket s : held) {
+          s.close();
+        }
+      }
+      return ports;
+    }
+
+    private static String idOf(String flag) throws IOException {
+      Process p = new ProcessBuilder("id", flag, "dovecot").redirectErrorStream(true).start();
+      try {
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).strip();
+        if (p.waitFor() != 0 || !out.chars().allMatch(Character::isDigit)) {
+          throw new IOException("no dovecot user on this machine (id " + flag + " dovecot: " + out + ")");
+        }
+        return out;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException(e);
+      }
+    }
+  }
+}
