@@ -10,8 +10,8 @@ import org.repgroup.testkit.internal.Backend;
 
 /**
  * One store host of a {@link SimulatedReplicationGroup}: an IMAP, a POP3 and an
- * LMTP server on 127.0.0.1, a log position, a priority, and a role decided by
- * the group.
+ * LMTP server and an ENS gateway on 127.0.0.1, a log position, a priority, and a
+ * role decided by the group.
  */
 public final class SimulatedNode {
 
@@ -22,6 +22,7 @@ public final class SimulatedNode {
   private final ImapServer imap;
   private final Pop3Server pop;
   private final LmtpServer lmtp;
+  private final EnsGateway ens;
   private volatile boolean running;
   private volatile long logPosition;
   private volatile boolean replicationPaused;
@@ -38,6 +39,8 @@ public final class SimulatedNode {
     this.imap = new ImapServer(backend, name + "-imap");
     this.pop = new Pop3Server(backend, name + "-pop3");
     this.lmtp = new LmtpServer(backend, name + "-lmtp");
+    this.ens = new EnsGateway(group.eventLog(), name + "-ens");
+    ens.redirectPublishesTo(() -> group.master().filter(m -> m != this).map(m -> m.address(Protocol.ENS)).orElse(null));
   }
 
   /** 0-based position in the group (and in its host lists). */
@@ -79,7 +82,7 @@ public final class SimulatedNode {
       case IMAP -> imap.address();
       case POP -> pop.address();
       case LMTP -> lmtp.address();
-      case ENS -> throw new IllegalArgumentException("the simulated node has no ENS gateway");
+      case ENS -> ens.address();
     };
   }
 
@@ -96,6 +99,11 @@ public final class SimulatedNode {
   /** The LMTP server. */
   public LmtpServer lmtp() {
     return lmtp;
+  }
+
+  /** The ENS gateway (publishes on a replica get {@code 307} to the master). */
+  public EnsGateway ens() {
+    return ens;
   }
 
   /** The three servers. */
@@ -115,6 +123,7 @@ public final class SimulatedNode {
     for (ScriptedServer s : servers()) {
       s.stop();
     }
+    ens.stop();
     group.nodeStopped(this);
   }
 
@@ -132,6 +141,7 @@ public final class SimulatedNode {
       for (ScriptedServer s : servers()) {
         s.start();
       }
+      ens.start();
     } catch (IOException e) {
       throw new UncheckedIOException(name + ": cannot start: " + e.getMessage(), e);
     }
@@ -185,6 +195,7 @@ public final class SimulatedNode {
     for (ScriptedServer s : servers()) {
       s.start();
     }
+    ens.start();
     running = true;
   }
 
@@ -193,6 +204,7 @@ public final class SimulatedNode {
     for (ScriptedServer s : servers()) {
       s.close();
     }
+    ens.close();
   }
 
   boolean replicationPaused() {

@@ -43,6 +43,7 @@ public final class SimulatedReplicationGroup implements AutoCloseable {
   private final Map<String, String> users;
   private final Credentials admin;
   private final MailStore store = new MailStore();
+  private final EnsEventLog eventLog = new EnsEventLog(10_000);
   private SimulatedNode master;
   private int elections;
 
@@ -106,6 +107,11 @@ public final class SimulatedReplicationGroup implements AutoCloseable {
   /** The shared mailbox store. */
   public MailStore store() {
     return store;
+  }
+
+  /** The replicated ENS event log every node's gateway serves (the newest 10,000 events). */
+  public EnsEventLog eventLog() {
+    return eventLog;
   }
 
   /** The user's messages in the shared store. */
