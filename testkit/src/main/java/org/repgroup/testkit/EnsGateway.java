@@ -31,6 +31,9 @@ import org.repgroup.core.internal.Json;
  */
 public final class EnsGateway implements AutoCloseable {
 
+  /** Interval of keep-alive comments on an idle stream: 15 s. */
+  public static final Duration KEEP_ALIVE = Duration.ofSeconds(15);
+
   private final EnsEventLog log;
   private final String name;
   private final List<String> published = new CopyOnWriteArrayList<>();
@@ -229,8 +232,15 @@ public final class EnsGateway implements AutoCloseable {
     try {
       out.write(": repgroup testkit ENS gateway\n\n".getBytes(StandardCharsets.UTF_8));
       out.flush();
+      long lastWrite = System.nanoTime();
       while (!Thread.currentThread().isInterrupted()) {
+        if (System.nanoTime() - lastWrite > KEEP_ALIVE.toNanos()) {
+          out.write(": keep-alive\n\n".getBytes(StandardCharsets.UTF_8));
+          out.flush();
+          lastWrite = System.nanoTime();
+        }
         for (EnsEventLog.Entry e : log.awaitAfter(last, Duration.ofMillis(200))) {
+          lastWrite = System.nanoTime();
           last = e.id();
           if (e.reference() != null && !matches(filter, e.reference())) {
             continue;

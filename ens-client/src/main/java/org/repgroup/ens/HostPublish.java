@@ -1,0 +1,45 @@
+package org.repgroup.ens;
+
+import java.util.Objects;
+import java.util.Optional;
+import org.repgroup.core.HostAddress;
+
+/**
+ * What one host did with a published event.
+ *
+ * @param host the host of the group
+ * @param outcome taken, taken through a redirect, failed or skipped
+ * @param status the HTTP status of the last response, 0 when none arrived
+ * @param eventId the id the host gave the event, when it took it
+ * @param redirectedTo the host a {@code 307} led to, if any
+ * @param detail what happened, in words
+ */
+public record HostPublish(HostAddress host, Outcome outcome, int status, Optional<String> eventId,
+    Optional<HostAddress> redirectedTo, String detail) {
+
+  /** Validates. */
+  public HostPublish {
+    Objects.requireNonNull(host, "host");
+    Objects.requireNonNull(outcome, "outcome");
+    Objects.requireNonNull(eventId, "eventId");
+    Objects.requireNonNull(redirectedTo, "redirectedTo");
+    Objects.requireNonNull(detail, "detail");
+  }
+
+  /** The outcomes. */
+  public enum Outcome {
+    /** The host took the event (2xx). */
+    ACCEPTED,
+    /** The host redirected ({@code 307}) and the target took it (or already gets it directly in this publish). */
+    REDIRECTED,
+    /** The host failed (unreachable, timed out, 5xx, refused redirect); it is marked down. */
+    FAILED,
+    /** The host is marked down in the shared cache and was not tried. */
+    SKIPPED
+  }
+
+  /** True when the event reached the store through this host. */
+  public boolean taken() {
+    return outcome == Outcome.ACCEPTED || outcome == Outcome.REDIRECTED;
+  }
+}

@@ -1,0 +1,219 @@
+package org.repgroup.ens;
+
+import java.time.Duration;
+import java.util.Optional;
+import okhttp3.OkHttpClient;
+import okhttp3.sse.EventSource;
+import org.repgroup.core.HostAddress;
+import org.repgroup.core.Protocol;
+import org.repgroup.core.ReplicationGroup;
+import org.repgroup.core.RepgroupResources;
+import org.repgroup.core.failover.FailoverEngine;
+import org.repgroup.core.failover.FailoverPolicy;
+import org.repgroup.core.failover.FailoverResult;
+import org.repgroup.core.failover.Intent;
+import org.repgroup.ens.internal.EnsWire;
+import org.repgroup.ens.internal.SseAttempt;
+
+/**
+ * A live subscription (see {@link EnsSubscriber}): streams from one host, and
+ * when the stream breaks resumes on the next with {@code Last-Event-ID}, handing
+ * the listener each event exactly once. Close it to stop.
+ */
+public final class Subscription implements AutoCloseable, SseAttempt.StreamSink {
+
+  private final ReplicationGroup group;
+  private final EventFilter filter;
+  private final EnsListener listener;
+  private final FailoverEngine engine;
+  private final RepgroupResources resources;
+  private final FailoverPolicy policy;
+  private final OkHttpClient http;
+  private final Object lock = new Object();
+  private long lastId;
+  private EventSource current;
+  private HostAddress currentHost;
+  private int failedPasses;
+  private boolean closed;
+  private volatile SubscriptionStatus status =
+      new SubscriptionStatus(SubscriptionStatus.State.CONNECTING, Optional.empty(), "");
+
+  Subscription(ReplicationGroup group, EventFilter filter, EnsListener listener, RepgroupResources resources,
+      FailoverPolicy policy, OkHttpClient http) {
+    this.group = group;
+    this.filter = filter;
+    this.listener = listener;
+    this.resources = resources;
+    this.policy = policy;
+    this.engine = new FailoverEngine(resources, policy);
+    this.http = http;
+  }
+
+  void start() {
+    connect();
+  }
+
+  /** Where the subscription stands now. */
+  public SubscriptionStatus status() {
+    return status;
+  }
+
+  /** The id of the last event handed to the listener, 0 before the first. */
+  public long lastEventId() {
+    synchronized (lock) {
+      return lastId;
+    }
+  }
+
+  private void connect() {
+    String resumeAfter;
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      resumeAfter = lastId > 0 ? Long.toString(lastId) : null;
+    }
+    engine.executeAsync(group, Protocol.ENS, Intent.READ_NO_REFERRALS,
+        new SseAttempt(http, filter.toReference(), resumeAfter, this)).whenComplete((r, e) -> connected(r));
+  }
+
+  @Override
+  public boolean opened(HostAddress host, EventSource source) {
+    synchronized (lock) {
+      if (closed || current != null) {
+        return false;
+      }
+      current = source;
+      currentHost = host;
+      // Reported before any event of this stream can reach the listener.
+      setStatus(new SubscriptionStatus(SubscriptionStatus.State.CONNECTED, Optional.of(host), "streaming"));
+      return true;
+    }
+  }
+
+  private void connected(FailoverResult<EventSource> r) {
+    if (r instanceof FailoverResult.Served<EventSource> s) {
+      synchronized (lock) {
+        if (closed) {
+          s.value().cancel();
+          return;
+        }
+        failedPasses = 0;
+      }
+      return;
+    }
+    FailoverResult.Failed<EventSource> f = (FailoverResult.Failed<EventSource>) r;
+    Duration backoff;
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      failedPasses++;
+      backoff = backoff(failedPasses);
+    }
+    setStatus(new SubscriptionStatus(SubscriptionStatus.State.ALL_HOSTS_DOWN, Optional.empty(),
+        f.toException().getMessage() + "; retrying in " + backoff.toMillis() + " ms"));
+    resources.scheduler().schedule(backoff, this::connect);
+  }
+
+  /** The engine's own back-off curve, continued between operations. */
+  private Duration backoff(int n) {
+    double millis = policy.retryInitialBackoff().toMillis() * Math.pow(policy.retryMultiplier(), Math.min(n - 1, 30));
+    return Duration.ofMillis((long) Math.min(millis, policy.retryMaxBackoff().toMillis()));
+  }
+
+  @Override
+  public void event(HostAddress host, EventSource source, String id, String data) {
+    synchronized (lock) {
+      if (closed || source != current) {
+        return;
+      }
+      long n;
+      try {
+        n = Long.parseLong(id == null ? "" : id.strip());
+      } catch (NumberFormatException e) {
+        error(new MalformedEventException("event id \"" + id + "\" from " + host + " is not a number"));
+        return;
+      }
+      if (n <= lastId) {
+        return;
+      }
+      lastId = n;
+      EnsEvent event;
+      try {
+        event = EnsWire.readEvent(data);
+      } catch (MalformedEventException e) {
+        error(new MalformedEventException("event " + id + " from " + host + ": " + e.getMessage(), e));
+        return;
+      }
+      if (!filter.matches(event)) {
+        return;
+      }
+      try {
+        listener.onEvent(event, id);
+      } catch (RuntimeException e) {
+        error(new MalformedEventException("the listener threw on event " + id + ": " + e, e));
+      }
+    }
+  }
+
+  @Override
+  public void ended(HostAddress host, EventSource source, String why) {
+    synchronized (lock) {
+      if (closed || source != current) {
+        return;
+      }
+      current = null;
+      currentHost = null;
+    }
+    if (resources.affinityCache().markDown(host, "event stream broke: " + why)) {
+      resources.listener().hostMarkedDown(host, "event stream broke: " + why);
+    }
+    resources.affinityCache().dropLastGoodHost(group.name(), group.listedEntry(host, Protocol.ENS).orElse(host),
+        Long.MAX_VALUE);
+    setStatus(new SubscriptionStatus(SubscriptionStatus.State.RECONNECTING, Optional.of(host), why));
+    connect();
+  }
+
+  private void error(MalformedEventException e) {
+    try {
+      listener.onError(e);
+    } catch (RuntimeException ignored) {
+      // A listener must not throw; nothing more to tell it.
+    }
+  }
+
+  private void setStatus(SubscriptionStatus s) {
+    status = s;
+    try {
+      listener.onStatus(s);
+    } catch (RuntimeException ignored) {
+      // A listener must not throw.
+    }
+  }
+
+  /** The host streaming now, if connected. */
+  public Optional<HostAddress> host() {
+    synchronized (lock) {
+      return Optional.ofNullable(currentHost);
+    }
+  }
+
+  /** Stops the stream and any reconnection. */
+  @Override
+  public void close() {
+    EventSource es;
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      es = current;
+      current = null;
+    }
+    if (es != null) {
+      es.cancel();
+    }
+    setStatus(new SubscriptionStatus(SubscriptionStatus.State.CLOSED, Optional.empty(), "closed by the caller"));
+  }
+}

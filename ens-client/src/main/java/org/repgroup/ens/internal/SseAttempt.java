@@ -1,0 +1,128 @@
+package org.repgroup.ens.internal;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import okhttp3.HttpUrl;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
+import okhttp3.sse.EventSource;
+import okhttp3.sse.EventSourceListener;
+import okhttp3.sse.EventSources;
+import org.repgroup.core.HostAddress;
+import org.repgroup.core.failover.Attempt;
+import org.repgroup.core.failover.AttemptContext;
+import org.repgroup.core.failover.AttemptOutcome;
+
+/**
+ * Opens the event stream on one host: succeeds when the host answers
+ * {@code 200 text/event-stream}. Events then flow to the {@link StreamSink}.
+ */
+public final class SseAttempt implements Attempt<EventSource> {
+
+  /** Where a stream's events and its end go; tagged with the host streaming them. */
+  public interface StreamSink {
+    /**
+     * The stream on {@code host} is open; true when it becomes the subscription's
+     * stream (events may follow at once), false when another host already streams.
+     */
+    boolean opened(HostAddress host, EventSource source);
+
+    /** An event. */
+    void event(HostAddress host, EventSource source, String id, String data);
+
+    /** The stream ended (closed by the host, or failed) after it was open. */
+    void ended(HostAddress host, EventSource source, String why);
+  }
+
+  private static final String ALREADY_STREAMING = "another host already streams";
+
+  private final OkHttpClient http;
+  private final String match;
+  private final String lastEventId;
+  private final StreamSink sink;
+
+  /**
+   * @param http the client (its read timeout is the stream's idle timeout)
+   * @param match the filter reference
+   * @param lastEventId resume after this id, or {@code null}
+   * @param sink receives events
+   */
+  public SseAttempt(OkHttpClient http, String match, String lastEventId, StreamSink sink) {
+    this.http = http;
+    this.match = match;
+    this.lastEventId = lastEventId;
+    this.sink = sink;
+  }
+
+  @Override
+  public AttemptOutcome<EventSource> attempt(AttemptContext ctx) throws InterruptedException {
+    HostAddress host = ctx.host();
+    Request.Builder rb = new Request.Builder()
+        .url(new HttpUrl.Builder().scheme("http").host(host.host()).port(host.port().orElseThrow())
+            .addPathSegments("ens/v1/events").addQueryParameter("match", match).build())
+        .header("Accept", "text/event-stream");
+    if (lastEventId != null) {
+      rb.header("Last-Event-ID", lastEventId);
+    }
+    CompletableFuture<String> opened = new CompletableFuture<>();
+    OkHttpClient client = http.newBuilder().connectTimeout(ctx.connectTimeout()).build();
+    EventSource source = EventSources.createFactory(client).newEventSource(rb.build(), new EventSourceListener() {
+      @Override
+      public void onOpen(EventSource es, Response response) {
+        opened.complete(sink.opened(host, es) ? "" : ALREADY_STREAMING);
+      }
+
+      @Override
+      public void onEvent(EventSource es, String id, String type, String data) {
+        sink.event(host, es, id, data);
+      }
+
+      @Override
+      public void onClosed(EventSource es) {
+        if (!opened.complete("closed before the first byte")) {
+          sink.ended(host, es, "the host closed the stream");
+        }
+      }
+
+      @Override
+      public void onFailure(EventSource es, Throwable t, Response response) {
+        String why = response != null && !response.isSuccessful() ? "HTTP " + response.code()
+            : response != null ? "not an event stream (" + response.header("Content-Type") + ")"
+            : t == null ? "failed" : t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage());
+        if (!opened.complete(why)) {
+          sink.ended(host, es, why);
+        }
+      }
+    });
+    ctx.onCancel(source::cancel);
+    String failure;
+    try {
+      failure = opened.get(ctx.connectTimeout().plus(ctx.responseTimeout()).toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      source.cancel();
+      return AttemptOutcome.unavailable("no answer in " + ctx.connectTimeout().plus(ctx.responseTimeout()).toMillis()
+          + " ms", e);
+    } catch (ExecutionException e) {
+      source.cancel();
+      return AttemptOutcome.unavailable(String.valueOf(e.getCause()), e.getCause());
+    }
+    if (failure.equals(ALREADY_STREAMING)) {
+      source.cancel();
+      return AttemptOutcome.declined(failure, null);
+    }
+    if (!failure.isEmpty()) {
+      source.cancel();
+      return AttemptOutcome.unavailable(failure, null);
+    }
+    ctx.hostResponded();
+    return AttemptOutcome.success(source);
+  }
+
+  @Override
+  public void discard(EventSource value) {
+    value.cancel();
+  }
+}

@@ -1,0 +1,2 @@
+/** ENS wire details; not API. */
+package org.repgroup.ens.internal;

@@ -1,0 +1,219 @@
+package org.repgroup.ens;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.absent;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.repgroup.core.HostAddress;
+import org.repgroup.core.Protocol;
+import org.repgroup.core.ReplicationGroup;
+import org.repgroup.core.RepgroupResources;
+import org.repgroup.core.StoreHostList;
+import org.repgroup.core.failover.FailoverPolicy;
+import org.repgroup.ens.internal.EnsWire;
+import org.repgroup.testkit.EnsEventLog;
+import org.repgroup.testkit.EnsGateway;
+import org.repgroup.testkit.SimulatedReplicationGroup;
+
+@Timeout(60)
+class EnsSubscriberTest {
+
+  static final FailoverPolicy POLICY = FailoverPolicy.builder().stagger(Duration.ofMillis(100))
+      .connectTimeout(Duration.ofMillis(300)).responseTimeout(Duration.ofMillis(700)).deadline(Duration.ofSeconds(3))
+      .maxPasses(1).retryInitialBackoff(Duration.ofMillis(50)).retryMaxBackoff(Duration.ofMillis(400)).build();
+
+  final List<WireMockServer> servers = new ArrayList<>();
+  final List<AutoCloseable> closeables = new ArrayList<>();
+  final RepgroupResources resources = RepgroupResources.create();
+  final EnsSubscriber subscriber = EnsSubscriber.builder(resources).policy(POLICY).build();
+  final Recorder recorder = new Recorder();
+
+  @AfterEach
+  void tearDown() throws Exception {
+    for (AutoCloseable c : closeables) {
+      c.close();
+    }
+    servers.forEach(WireMockServer::stop);
+    resources.close();
+  }
+
+  static final class Recorder implements EnsListener {
+    final List<String> ids = new CopyOnWriteArrayList<>();
+    final List<EnsEvent> events = new CopyOnWriteArrayList<>();
+    final List<String> errors = new CopyOnWriteArrayList<>();
+    final List<SubscriptionStatus> statuses = new CopyOnWriteArrayList<>();
+
+    @Override
+    public void onEvent(EnsEvent event, String id) {
+      ids.add(id);
+      events.add(event);
+    }
+
+    @Override
+    public void onError(MalformedEventException error) {
+      errors.add(error.getMessage());
+    }
+
+    @Override
+    public void onStatus(SubscriptionStatus status) {
+      statuses.add(status);
+    }
+  }
+
+  static void await(BooleanSupplier condition, String what) {
+    long end = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > end) {
+        throw new AssertionError("timed out waiting for " + what);
+      }
+      Thread.onSpinWait();
+    }
+  }
+
+  static String sse(int from, int to) {
+    StringBuilder sb = new StringBuilder();
+    for (int i = from; i <= to; i++) {
+      EnsEvent e = EnsEvent.builder(EventType.NEW_MSG).mailbox("alice").uid(i).build();
+      sb.append("id: ").append(i).append("\nevent: ens\ndata: ").append(EnsWire.eventJson(e)).append("\n\n");
+    }
+    return sb.toString();
+  }
+
+  WireMockServer host() {
+    WireMockServer s = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
+    s.start();
+    servers.add(s);
+    return s;
+  }
+
+  static HostAddress at(WireMockServer s) {
+    return HostAddress.of("127.0.0.1", s.port());
+  }
+
+  Subscription subscribe(ReplicationGroup g, EventFilter f) {
+    Subscription s = subscriber.subscribe(g, f, recorder);
+    closeables.add(s);
+    return s;
+  }
+
+  @Test
+  void streamBreakingAfterEventFiveContinuesOnTheNextHostFromEventSixExactlyOnce() throws Exception {
+    WireMockServer a = host();
+    WireMockServer b = host();
+    a.stubFor(get(urlPathEqualTo("/ens/v1/events")).willReturn(aResponse().withStatus(200)
+        .withHeader("Content-Type", "text/event-stream").withBody(sse(1, 5))));
+    // B re-sends event 4 and 5 on resume: the subscriber must not hand them over twice.
+    b.stubFor(get(urlPathEqualTo("/ens/v1/events")).withHeader("Last-Event-ID", equalTo("5"))
+        .willReturn(aResponse().withStatus(200).withHeader("Content-Type", "text/event-stream").withBody(sse(4, 10))));
+    b.stubFor(get(urlPathEqualTo("/ens/v1/events")).withHeader("Last-Event-ID", absent())
+        .willReturn(aResponse().withStatus(500)));
+    ReplicationGroup g = ReplicationGroup.builder("store1", StoreHostList.of(at(a), at(b))).build();
+
+    Subscription s = subscribe(g, EventFilter.of(EventType.NEW_MSG));
+    await(() -> recorder.ids.size() >= 10, "events 1..10");
+    s.close();
+
+    assertThat(recorder.ids.subList(0, 10)).containsExactly("1", "2", "3", "4", "5", "6", "7", "8", "9", "10");
+    assertThat(recorder.ids).doesNotHaveDuplicates();
+    b.verify(getRequestedFor(urlPathEqualTo("/ens/v1/events")).withHeader("Last-Event-ID", equalTo("5")));
+    assertThat(recorder.events.get(5).uid()).hasValue(6);
+  }
+
+  @Test
+  void malformedDataGoesToTheErrorCallbackAndTheStreamContinues() throws Exception {
+    WireMockServer a = host();
+    String body = sse(1, 1) + "id: 2\nevent: ens\ndata: {not json\n\n"
+        + "id: 3\nevent: ens\ndata: {\"reference\":\"enp://h/store?imapUid=3\",\"payload\":null}\n\n" + sse(4, 4);
+    a.stubFor(get(urlPathEqualTo("/ens/v1/events")).willReturn(aResponse().withStatus(200)
+        .withHeader("Content-Type", "text/event-stream").withBody(body)));
+
+    Subscription s = subscribe(ReplicationGroup.builder("g", StoreHostList.of(at(a))).build(), EventFilter.all());
+    await(() -> recorder.ids.contains("4"), "event 4");
+    s.close();
+
+    assertThat(recorder.ids).containsExactly("1", "4");
+    assertThat(recorder.errors).hasSize(2);
+    assertThat(recorder.errors.get(0)).startsWith("event 2 from 127.0.0.1:" + a.port() + ": event data is not a JSON object");
+    assertThat(recorder.errors.get(1)).contains("no evtType");
+  }
+
+  @Test
+  void allHostsDownReconnectsWithPacingReportsItAndRecoversWhenAHostReturns() throws Exception {
+    EnsEventLog log = new EnsEventLog(100);
+    EnsGateway gw = new EnsGateway(log).start();
+    closeables.add(gw);
+    HostAddress address = gw.address();
+    gw.stop();
+    ReplicationGroup g = ReplicationGroup.builder("g", StoreHostList.of(address)).build();
+
+    Subscription s = subscribe(g, EventFilter.all());
+    await(() -> recorder.statuses.stream().filter(st -> st.state() == SubscriptionStatus.State.ALL_HOSTS_DOWN).count() >= 3,
+        "three failed passes");
+
+    List<String> details = recorder.statuses.stream()
+        .filter(st -> st.state() == SubscriptionStatus.State.ALL_HOSTS_DOWN).map(SubscriptionStatus::detail).toList();
+    assertThat(details.get(0)).contains(address.toString()).endsWith("retrying in 50 ms");
+    assertThat(details.get(1)).endsWith("retrying in 100 ms");
+    assertThat(details.get(2)).endsWith("retrying in 200 ms");
+
+    gw.start();
+    log.append("enp://127.0.0.1/store?evtType=NewMsg&imapUid=1", EnsWire.eventJson(
+        EnsEvent.builder(EventType.NEW_MSG).uid(1).build()));
+    await(() -> recorder.ids.contains("1"), "the event after recovery");
+    assertThat(s.status().state()).isEqualTo(SubscriptionStatus.State.CONNECTED);
+  }
+
+  @Test
+  void masterKilledMidStreamResumesOnAnotherNodeWithoutLossOrRepeat() throws Exception {
+    try (SimulatedReplicationGroup g = SimulatedReplicationGroup.builder().startAsMaster(0).build()) {
+      EnsPublisher publisher = EnsPublisher.builder(resources).policy(POLICY).build();
+      ReplicationGroup group = g.replicationGroup(Protocol.ENS);
+      Subscription s = subscribe(group, EventFilter.of(EventType.NEW_MSG));
+      await(() -> s.status().state() == SubscriptionStatus.State.CONNECTED, "connected");
+      assertThat(s.host()).contains(g.node(0).address(Protocol.ENS));
+      for (int i = 1; i <= 5; i++) {
+        publisher.publish(group, EnsEvent.builder(EventType.NEW_MSG).uid(i).build());
+      }
+      await(() -> recorder.ids.size() == 5, "five events");
+
+      g.node(0).kill();
+      for (int i = 6; i <= 10; i++) {
+        assertThat(publisher.publish(group, EnsEvent.builder(EventType.NEW_MSG).uid(i).build()).anyTaken()).isTrue();
+      }
+      await(() -> recorder.ids.size() == 10, "ten events");
+
+      assertThat(recorder.events).extracting(e -> e.uid().orElseThrow())
+          .containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L);
+      assertThat(s.host()).isPresent().get().isNotEqualTo(g.node(0).address(Protocol.ENS));
+      assertThat(recorder.events.get(0).hostname()).contains(g.name());
+    }
+  }
+
+  @Test
+  void filterNarrowsByParameters() throws Exception {
+    EnsEvent alice = EnsEvent.builder(EventType.NEW_MSG).mailbox("alice").build();
+    EnsEvent bob = EnsEvent.builder(EventType.NEW_MSG).mailbox("bob").build();
+    EnsEvent delete = EnsEvent.builder(EventType.DELETE_MSG).mailbox("alice").build();
+
+    EventFilter f = EventFilter.parse("enp://127.0.0.1/store?evtType=NewMsg&mailboxName=alice");
+
+    assertThat(f.matches(alice)).isTrue();
+    assertThat(f.matches(bob)).isFalse();
+    assertThat(f.matches(delete)).isFalse();
+    assertThat(EventFilter.all().matches(delete)).isTrue();
+  }
+}
