@@ -160,6 +160,12 @@ public abstract class ScriptedServer implements AutoCloseable {
         return;
       }
       connections.incrementAndGet();
+      try {
+        // Replies go out line by line: without this, Nagle and delayed ACKs add 40 ms per exchange.
+        socket.setTcpNoDelay(true);
+      } catch (IOException ignored) {
+        // best effort
+      }
       List<String> transcript = new CopyOnWriteArrayList<>();
       transcripts.add(transcript);
       Session session = new Session(socket, this, transcript);

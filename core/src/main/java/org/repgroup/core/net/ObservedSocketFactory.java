@@ -134,6 +134,8 @@ public final class ObservedSocketFactory extends SocketFactory {
         to = target;
       }
       super.connect(to, timeout);
+      // Mail protocols are request/response in small writes: Nagle would add delayed-ACK stalls.
+      setTcpNoDelay(true);
     }
 
     @Override

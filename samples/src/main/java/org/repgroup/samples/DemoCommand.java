@@ -1,0 +1,355 @@
+package org.repgroup.samples;
+
+import jakarta.mail.Folder;
+import jakarta.mail.Message;
+import jakarta.mail.Session;
+import jakarta.mail.internet.MimeMessage;
+import java.io.ByteArrayInputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.eclipse.angus.mail.imap.IMAPStore;
+import org.eclipse.angus.mail.pop3.POP3Store;
+import org.repgroup.core.Credentials;
+import org.repgroup.core.HostAddress;
+import org.repgroup.core.Protocol;
+import org.repgroup.core.RepgroupResources;
+import org.repgroup.core.failover.FailoverPolicy;
+import org.repgroup.core.failover.FailoverResult;
+import org.repgroup.core.failover.FailoverTrace;
+import org.repgroup.core.failover.Intent;
+import org.repgroup.core.internal.Json;
+import org.repgroup.ens.EnsEvent;
+import org.repgroup.ens.EnsListener;
+import org.repgroup.ens.EnsPublisher;
+import org.repgroup.ens.EnsSubscriber;
+import org.repgroup.ens.EventFilter;
+import org.repgroup.ens.EventType;
+import org.repgroup.ens.PublishResult;
+import org.repgroup.ens.Subscription;
+import org.repgroup.ens.SubscriptionStatus;
+import org.repgroup.imap.ImapFailoverClient;
+import org.repgroup.lmtp.DeliveryResult;
+import org.repgroup.lmtp.LmtpFailoverClient;
+import org.repgroup.lmtp.MessageSource;
+import org.repgroup.pop.PopFailoverClient;
+import org.repgroup.testkit.SimulatedNode;
+import org.repgroup.testkit.SimulatedReplicationGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code demo}: an embedded simulated group, writers on IMAP, POP and LMTP and
+ * an ENS subscriber, the master killed, the election, every client's failover,
+ * the old master back as a replica, and a summary proving nothing was lost.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+    description = "Start an embedded simulated group, run writers and a subscriber, kill the master, show the failover.")
+final class DemoCommand implements Callable<Integer> {
+
+  @Option(names = "--nodes", defaultValue = "3", description = "Nodes in the group, 3-5 (default 3).")
+  int nodes;
+
+  @Option(names = "--json", description = "Print the timeline and summary as one JSON object.")
+  boolean json;
+
+  @Option(names = "--pace", paramLabel = "MS", defaultValue = "250", description = "Pause between rounds (default 250 ms).")
+  long paceMillis;
+
+  private static final int ROUNDS = 8;
+  private static final int KILL_AFTER = 3;
+  private static final int RESTART_AFTER = 6;
+  private static final Credentials ALICE = new Credentials("alice", "wonderland");
+
+  private final List<Map<String, Object>> timeline = new CopyOnWriteArrayList<>();
+  private final Map<String, Stats> stats = new LinkedHashMap<>();
+  private final Map<HostAddress, String> names = new HashMap<>();
+  private long start;
+  private PrintStream out;
+  private boolean colour;
+
+  @Override
+  public Integer call() throws Exception {
+    if (nodes < 3 || nodes > 5) {
+      System.err.println("repgroup-probe demo: --nodes must be in 3-5, was " + nodes);
+      return 2;
+    }
+    out = System.out;
+    colour = !json && System.console() != null;
+    start = System.nanoTime();
+    FailoverPolicy policy = FailoverPolicy.builder().stagger(Duration.ofMillis(100)).connectTimeout(Duration.ofSeconds(1))
+        .responseTimeout(Duration.ofSeconds(1)).deadline(Duration.ofSeconds(5)).build();
+    try (SimulatedReplicationGroup g = SimulatedReplicationGroup.builder().nodes(nodes).user("alice", "wonderland")
+        .startAsMaster(0).build();
+         RepgroupResources resources = RepgroupResources.create();
+         LmtpFailoverClient lmtp = LmtpFailoverClient.builder(resources).policy(policy).build()) {
+      for (SimulatedNode n : g.nodes()) {
+        for (Protocol p : Protocol.values()) {
+          names.put(n.address(p), n.name());
+        }
+      }
+      header(g);
+      ImapFailoverClient imap = ImapFailoverClient.builder(resources).policy(policy).build();
+      PopFailoverClient pop = PopFailoverClient.builder(resources).policy(policy).build();
+      EnsPublisher publisher = EnsPublisher.builder(resources).policy(policy).build();
+      List<String> received = new CopyOnWriteArrayList<>();
+      int published = 0;
+      try (Subscription sub = EnsSubscriber.builder(resources).policy(policy).build()
+          .subscribe(g.replicationGroup(Protocol.ENS), EventFilter.of(EventType.NEW_MSG), new EnsListener() {
+            @Override
+            public void onEvent(EnsEvent event, String id) {
+              received.add(id);
+            }
+
+            @Override
+            public void onStatus(SubscriptionStatus status) {
+              event("subscriber", status.state().name().toLowerCase(Locale.ROOT).replace('_', ' ')
+                  + status.host().map(h -> " " + name(h)).orElse(""), null, -1, 0, status.detail());
+            }
+          })) {
+        for (int round = 1; round <= ROUNDS; round++) {
+          deliver(lmtp, g, round);
+          append(imap, g, round);
+          stat(pop, g);
+          if (publish(publisher, g, round)) {
+            published++;
+          }
+          if (round == KILL_AFTER) {
+            SimulatedNode old = g.master().orElseThrow();
+            event("chaos", "killing the master " + old.name(), null, -1, 0, "its ports now refuse connections");
+            old.kill();
+            event("election", g.master().map(m -> m.name() + " is the new master (log " + m.logPosition()
+                + ", priority " + m.priority() + ")").orElse("no master elected"), null, -1, 0, "");
+          }
+          if (round == RESTART_AFTER) {
+            SimulatedNode back = g.node(0);
+            back.start();
+            event("restart", back.name() + " is back as " + back.role().name().toLowerCase(Locale.ROOT), null, -1, 0, "");
+          }
+          pause();
+        }
+        waitForEvents(received, published);
+      }
+      return summary(g, published, received);
+    }
+  }
+
+  private void header(SimulatedReplicationGroup g) {
+    if (json) {
+      return;
+    }
+    out.println(bold("Repgroup demo") + ": simulated group " + g.name() + ", " + g.nodes().size() + " nodes on 127.0.0.1");
+    for (SimulatedNode n : g.nodes()) {
+      out.printf("  %-6s %-8s imap %-16s pop %-16s lmtp %-16s ens %s%n", n.name(), n.role(),
+          n.address(Protocol.IMAP), n.address(Protocol.POP), n.address(Protocol.LMTP), n.address(Protocol.ENS));
+    }
+    out.println();
+  }
+
+  private void deliver(LmtpFailoverClient lmtp, SimulatedReplicationGroup g, int round) {
+    long t0 = System.nanoTime();
+    try {
+      DeliveryResult r = lmtp.deliver(g.replicationGroup(Protocol.LMTP), "demo@example.com", List.of("alice@example.com"),
+          MessageSource.of(("Subject: delivery " + round + "\r\n\r\nround " + round + "\r\n").getBytes(StandardCharsets.US_ASCII)));
+      boolean ok = r.allDelivered();
+      record("lmtp", ok, r.host(), r.trace(), t0, ok ? "delivered to alice" : "not delivered: " + r.recipients());
+    } catch (Exception e) {
+      record("lmtp", false, null, null, t0, e.getMessage());
+    }
+  }
+
+  private void append(ImapFailoverClient imap, SimulatedReplicationGroup g, int round) {
+    long t0 = System.nanoTime();
+    try {
+      FailoverResult.Served<IMAPStore> s = imap.connectTraced(g.replicationGroup(Protocol.IMAP), ALICE, Intent.WRITE);
+      try (IMAPStore store = s.value()) {
+        MimeMessage m = new MimeMessage(Session.getInstance(new Properties()), new ByteArrayInputStream(
+            ("Subject: append " + round + "\r\n\r\nappended\r\n").getBytes(StandardCharsets.US_ASCII)));
+        store.getFolder("INBOX").appendMessages(new Message[] {m});
+      }
+      record("imap", true, s.host(), s.trace(), t0, "appended to INBOX");
+    } catch (Exception e) {
+      record("imap", false, null, null, t0, e.getMessage());
+    }
+  }
+
+  private void stat(PopFailoverClient pop, SimulatedReplicationGroup g) {
+    long t0 = System.nanoTime();
+    try {
+      FailoverResult.Served<POP3Store> s = pop.connectTraced(g.replicationGroup(Protocol.POP), ALICE);
+      int count;
+      try (POP3Store store = s.value()) {
+        Folder inbox = store.getFolder("INBOX");
+        inbox.open(Folder.READ_ONLY);
+        count = inbox.getMessageCount();
+        inbox.close(false);
+      }
+      record("pop", true, s.host(), s.trace(), t0, "STAT: " + count + " messages");
+    } catch (Exception e) {
+      record("pop", false, null, null, t0, e.getMessage());
+    }
+  }
+
+  private boolean publish(EnsPublisher publisher, SimulatedReplicationGroup g, int round) {
+    long t0 = System.nanoTime();
+    try {
+      PublishResult r = publisher.publish(g.replicationGroup(Protocol.ENS),
+          EnsEvent.builder(EventType.NEW_MSG).mailbox("alice").uid(round).build());
+      boolean ok = r.anyTaken();
+      record("ens", ok, ok ? r.takenBy().get(0) : null, null, t0, ok ? "published NewMsg " + round + ", taken by "
+          + r.takenBy().stream().map(this::name).toList() : "no host took the event");
+      return ok;
+    } catch (Exception e) {
+      record("ens", false, null, null, t0, e.getMessage());
+      return false;
+    }
+  }
+
+  private void record(String client, boolean ok, HostAddress host, FailoverTrace trace, long t0, String detail) {
+    long millis = (System.nanoTime() - t0) / 1_000_000;
+    int attempts = trace == null ? 1 : trace.attempts().size();
+    Stats s = stats.computeIfAbsent(client, c -> new Stats());
+    s.ops++;
+    s.failed += ok ? 0 : 1;
+    s.failovers += attempts > 1 ? 1 : 0;
+    s.maxMillis = Math.max(s.maxMillis, millis);
+    if (host != null) {
+      s.hosts.add(name(host));
+    }
+    String what = (ok ? "" : "FAILED: ") + detail + (host == null ? "" : " on " + name(host))
+        + (attempts > 1 ? " after " + attempts + " attempts (failover)" : "");
+    event(client, what, host, millis, attempts, "");
+  }
+
+  private void event(String actor, String what, HostAddress host, long millis, int attempts, String detail) {
+    long t = (System.nanoTime() - start) / 1_000_000;
+    Map<String, Object> e = new LinkedHashMap<>();
+    e.put("tMillis", t);
+    e.put("actor", actor);
+    e.put("event", what);
+    e.put("host", host == null ? null : host.toString());
+    e.put("millis", millis < 0 ? null : millis);
+    e.put("attempts", attempts);
+    e.put("detail", detail);
+    timeline.add(e);
+    if (!json) {
+      String line = String.format("[%7.3fs] %-10s %s%s", t / 1000.0, actor, what, millis >= 0 ? " in " + millis + " ms" : "");
+      boolean highlight = actor.equals("chaos") || actor.equals("election") || what.contains("failover");
+      synchronized (out) {
+        out.println(highlight ? yellow(line) : line);
+      }
+    }
+  }
+
+  private void waitForEvents(List<String> received, int published) {
+    long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (received.size() < published && System.nanoTime() < end) {
+      pauseMillis(20);
+    }
+  }
+
+  private int summary(SimulatedReplicationGroup g, int published, List<String> received) {
+    Stats l = stats.getOrDefault("lmtp", new Stats());
+    Stats i = stats.getOrDefault("imap", new Stats());
+    int expected = (l.ops - l.failed) + (i.ops - i.failed);
+    int inMailbox = g.mailbox("alice").size();
+    boolean eventsExact = received.size() == published && received.stream().distinct().count() == received.size();
+    int failedOps = stats.values().stream().mapToInt(s -> s.failed).sum();
+    boolean ok = failedOps == 0 && inMailbox == expected && eventsExact;
+    if (json) {
+      Map<String, Object> sum = new LinkedHashMap<>();
+      List<Map<String, Object>> clients = new ArrayList<>();
+      stats.forEach((c, s) -> {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("client", c);
+        m.put("ops", s.ops);
+        m.put("failed", s.failed);
+        m.put("failovers", s.failovers);
+        m.put("maxMillis", s.maxMillis);
+        m.put("hosts", List.copyOf(s.hosts));
+        clients.add(m);
+      });
+      sum.put("clients", clients);
+      sum.put("messagesExpected", expected);
+      sum.put("messagesInMailbox", inMailbox);
+      sum.put("eventsPublished", published);
+      sum.put("eventsReceived", received.size());
+      sum.put("master", g.master().map(SimulatedNode::name).orElse(null));
+      Map<String, Object> doc = new LinkedHashMap<>();
+      doc.put("ok", ok);
+      doc.put("host", null);
+      doc.put("elapsedMillis", (System.nanoTime() - start) / 1_000_000);
+      doc.put("referrals", 0);
+      doc.put("attempts", List.of());
+      doc.put("error", ok ? null : "something was lost or failed: see summary");
+      doc.put("timeline", timeline);
+      doc.put("summary", sum);
+      out.println(Json.write(doc));
+      return ok ? 0 : 1;
+    }
+    out.println();
+    out.println(bold("Summary"));
+    out.printf("  %-8s %4s %7s %10s %7s  %s%n", "client", "ops", "failed", "failovers", "max ms", "hosts used");
+    stats.forEach((c, s) -> out.printf("  %-8s %4d %7d %10d %7d  %s%n", c, s.ops, s.failed, s.failovers, s.maxMillis,
+        String.join(",", s.hosts)));
+    out.printf("  alice's mailbox: %d messages, %d expected (LMTP deliveries + IMAP appends): %s%n", inMailbox, expected,
+        inMailbox == expected ? "none lost, none duplicated" : "MISMATCH");
+    out.printf("  ENS: %d published, %d received by the subscriber: %s%n", published, received.size(),
+        eventsExact ? "none lost, none repeated" : "MISMATCH");
+    out.printf("  master now: %s; elapsed %.1f s%n", g.master().map(SimulatedNode::name).orElse("none"),
+        (System.nanoTime() - start) / 1e9);
+    out.println(ok ? green("OK") : red("FAILED"));
+    return ok ? 0 : 1;
+  }
+
+  private String name(HostAddress h) {
+    return names.getOrDefault(h, h.toString());
+  }
+
+  private void pause() {
+    pauseMillis(paceMillis);
+  }
+
+  private static void pauseMillis(long ms) {
+    // The demo is paced for people watching it; nothing waits on this.
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private String bold(String s) {
+    return colour ? "\u001b[1m" + s + "\u001b[0m" : s;
+  }
+
+  private String yellow(String s) {
+    return colour ? "\u001b[33m" + s + "\u001b[0m" : s;
+  }
+
+  private String green(String s) {
+    return colour ? "\u001b[32m" + s + "\u001b[0m" : s;
+  }
+
+  private String red(String s) {
+    return colour ? "\u001b[31m" + s + "\u001b[0m" : s;
+  }
+
+  private static final class Stats {
+    int ops;
+    int failed;
+    int failovers;
+    long maxMillis;
+    final TreeSet<String> hosts = new TreeSet<>();
+  }
+}

@@ -1,0 +1,46 @@
+package org.repgroup.samples.internal;
+
+import java.io.PrintStream;
+import java.util.concurrent.Callable;
+import org.repgroup.core.RepgroupResources;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/**
+ * The frame every probe subcommand shares: resources, one report printed as JSON
+ * or text, and the exit status contract (0 ok, 1 failed, 2 usage/configuration).
+ */
+public abstract class ProbeCommand implements Callable<Integer> {
+
+  /** The options every subcommand takes. */
+  @Mixin
+  protected CommonOptions common;
+
+  @Spec
+  CommandSpec spec;
+
+  /** Runs the operation and returns its report. */
+  protected abstract ProbeReport probe(RepgroupResources resources) throws Exception;
+
+  @Override
+  public final Integer call() {
+    long start = System.nanoTime();
+    ProbeReport report;
+    try (RepgroupResources resources = RepgroupResources.create()) {
+      report = probe(resources);
+    } catch (UsageException e) {
+      spec.commandLine().getErr().println("repgroup-probe " + spec.name() + ": " + e.getMessage());
+      return 2;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      report = ProbeReport.failed(e, (System.nanoTime() - start) / 1_000_000);
+    } catch (Exception e) {
+      report = ProbeReport.failed(e, (System.nanoTime() - start) / 1_000_000);
+    }
+    PrintStream out = System.out;
+    out.print(common.json() ? report.toJson() + "\n" : report.toText(System.console() != null));
+    out.flush();
+    return report.ok() ? 0 : 1;
+  }
+}

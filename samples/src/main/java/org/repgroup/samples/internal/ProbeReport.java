@@ -1,0 +1,158 @@
+package org.repgroup.samples.internal;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.repgroup.core.HostAddress;
+import org.repgroup.core.internal.Json;
+import org.repgroup.core.failover.AttemptRecord;
+import org.repgroup.core.failover.FailoverTrace;
+import org.repgroup.core.failover.StoreUnavailableException;
+
+/**
+ * The result of one probe operation, printed as exactly one JSON object with
+ * {@code --json} or as readable lines otherwise. Field names are the CLI contract.
+ */
+public final class ProbeReport {
+
+  private boolean ok;
+  private HostAddress host;
+  private long elapsedMillis;
+  private int referrals;
+  private final List<Map<String, Object>> attempts = new ArrayList<>();
+  private String error;
+  private final Map<String, Object> extra = new LinkedHashMap<>();
+
+  /** A report that says the operation succeeded on {@code host}, with the engine's trace. */
+  public static ProbeReport served(HostAddress host, FailoverTrace trace) {
+    ProbeReport r = new ProbeReport();
+    r.ok = true;
+    r.host = host;
+    r.trace(trace);
+    return r;
+  }
+
+  /** A report of a failure; the trace comes from the exception when it is the engine's. */
+  public static ProbeReport failed(Throwable error, long elapsedMillis) {
+    ProbeReport r = new ProbeReport();
+    r.ok = false;
+    r.elapsedMillis = elapsedMillis;
+    Throwable t = error;
+    while (t != null) {
+      if (t instanceof StoreUnavailableException s) {
+        r.trace(s.trace());
+        break;
+      }
+      t = t.getCause();
+    }
+    r.error = error.getMessage() == null ? error.getClass().getSimpleName() : error.getMessage();
+    return r;
+  }
+
+  private void trace(FailoverTrace trace) {
+    if (trace == null) {
+      return;
+    }
+    elapsedMillis = trace.elapsed().toMillis();
+    referrals = trace.referralsFollowed();
+    for (AttemptRecord a : trace.attempts()) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("host", a.host().toString());
+      m.put("outcome", outcome(a.kind()));
+      m.put("millis", a.elapsed().toMillis());
+      m.put("detail", a.detail());
+      attempts.add(m);
+    }
+  }
+
+  /** The CLI's four outcome words; read-only counts as unavailable, cancelled too. */
+  private static String outcome(AttemptRecord.Kind kind) {
+    return switch (kind) {
+      case SUCCESS -> "success";
+      case REFERRAL -> "referral";
+      case FATAL -> "fatal";
+      case UNAVAILABLE, READ_ONLY, CANCELLED -> "unavailable";
+    };
+  }
+
+  /** Marks the report failed with {@code message} (e.g. a recipient not delivered). */
+  public ProbeReport fail(String message) {
+    ok = false;
+    error = message;
+    return this;
+  }
+
+  /** Adds a subcommand field ({@code messages}, {@code bytes}, {@code recipients}, {@code events}). */
+  public ProbeReport put(String field, Object value) {
+    extra.put(field, value);
+    return this;
+  }
+
+  /** Overrides the elapsed time (when the operation did more than one engine call). */
+  public ProbeReport elapsedMillis(long millis) {
+    this.elapsedMillis = millis;
+    return this;
+  }
+
+  /** True when the operation succeeded. */
+  public boolean ok() {
+    return ok;
+  }
+
+  /** The fields in contract order. */
+  public Map<String, Object> fields() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("ok", ok);
+    m.put("host", host == null ? null : host.toString());
+    m.put("elapsedMillis", elapsedMillis);
+    m.put("referrals", referrals);
+    m.put("attempts", attempts);
+    m.put("error", error);
+    m.putAll(extra);
+    return m;
+  }
+
+  /** One JSON object. */
+  public String toJson() {
+    return Json.write(fields());
+  }
+
+  /** Readable lines; ANSI colour only when {@code colour}. */
+  public String toText(boolean colour) {
+    StringBuilder sb = new StringBuilder();
+    String status = ok ? paint("OK", "32", colour) : paint("FAILED", "31", colour);
+    sb.append(status);
+    if (host != null) {
+      sb.append(" on ").append(host);
+    }
+    sb.append(" in ").append(elapsedMillis).append(" ms");
+    if (referrals > 0) {
+      sb.append(", ").append(referrals).append(referrals == 1 ? " referral" : " referrals").append(" followed");
+    }
+    sb.append('\n');
+    for (Map<String, Object> a : attempts) {
+      sb.append("  ").append(a.get("host")).append("  ").append(a.get("outcome"))
+          .append("  ").append(a.get("millis")).append(" ms  ").append(a.get("detail")).append('\n');
+    }
+    for (Map.Entry<String, Object> e : extra.entrySet()) {
+      Object v = e.getValue();
+      if (v instanceof List<?> list) {
+        sb.append(e.getKey()).append(":\n");
+        for (Object item : list) {
+          sb.append("  ").append(item instanceof Map<?, ?> m ? m.values() : item).append('\n');
+        }
+      } else {
+        sb.append(e.getKey()).append(": ").append(v).append('\n');
+      }
+    }
+    if (error != null) {
+      sb.append(paint("error: ", "31", colour)).append(error).append('\n');
+    }
+    return sb.toString();
+  }
+
+  private static String paint(String s, String code, boolean colour) {
+    return colour ? "\u001b[" + code + "m" + s + "\u001b[0m" : s;
+  }
+}
