@@ -1,0 +1,211 @@
+package org.repgroup.samples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.repgroup.core.Protocol;
+import org.repgroup.testkit.Fault;
+import org.repgroup.testkit.SimulatedReplicationGroup;
+
+@Timeout(120)
+class ProbeCliTest {
+
+  static final String URL = "imap://alice@h/INBOX/;uid=1;urlauth=submit+x:internal:abcdef";
+
+  SimulatedReplicationGroup g;
+  final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+  final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+  PrintStream savedOut;
+  PrintStream savedErr;
+
+  @BeforeEach
+  void setUp() {
+    g = SimulatedReplicationGroup.builder().user("alice", "secret").user("submitter", "subpass").startAsMaster(2).build();
+    g.deliver("alice", "Subject: one\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII));
+    g.store().registerUrl(URL, "Subject: burl\r\n\r\nfetched\r\n".getBytes(StandardCharsets.US_ASCII));
+    savedOut = System.out;
+    savedErr = System.err;
+    System.setOut(new PrintStream(stdout, true, StandardCharsets.UTF_8));
+    System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
+  }
+
+  @AfterEach
+  void tearDown() {
+    System.setOut(savedOut);
+    System.setErr(savedErr);
+    g.close();
+  }
+
+  String hosts(Protocol p) {
+    return g.hostList(p).toString();
+  }
+
+  Map<String, Object> json(int expectedExit, String... args) {
+    stdout.reset();
+    int exit = ProbeMain.run(args);
+    String text = stdout.toString(StandardCharsets.UTF_8);
+    assertThat(exit).as("exit status; stdout=" + text + " stderr=" + stderr).isEqualTo(expectedExit);
+    assertThat(text.strip().lines()).as("exactly one JSON object").hasSize(1);
+    Map<String, Object> m = JsonReader.object(text);
+    assertThat(m).containsKeys("ok", "host", "elapsedMillis", "referrals", "attempts", "error");
+    return m;
+  }
+
+  @SuppressWarnings("unchecked")
+  static List<Map<String, Object>> list(Object o) {
+    return (List<Map<String, Object>>) o;
+  }
+
+  @Test
+  void imapWriteFollowsTheReferralAndCountsMessages(@TempDir Path dir) throws Exception {
+    Path msg = dir.resolve("m.eml");
+    Files.writeString(msg, "Subject: appended\r\n\r\nhi\r\n");
+
+    Map<String, Object> r = json(0, "imap", "--hosts", hosts(Protocol.IMAP), "--user", "alice", "--password", "secret",
+        "--append", msg.toString(), "--stagger", "50", "--json");
+
+    assertThat(r.get("ok")).isEqualTo(true);
+    assertThat(r.get("host")).isEqualTo(g.node(2).address(Protocol.IMAP).toString());
+    assertThat(r.get("referrals")).isEqualTo(1L);
+    assertThat(r.get("messages")).isEqualTo(2L);
+    assertThat(r.get("error")).isNull();
+    List<Map<String, Object>> attempts = list(r.get("attempts"));
+    assertThat(attempts).extracting(a -> a.get("outcome")).containsExactly("referral", "success");
+    assertThat(attempts.get(0)).containsKeys("host", "outcome", "millis", "detail");
+    assertThat(stdout.toString(StandardCharsets.UTF_8)).doesNotContain("secret");
+  }
+
+  @Test
+  void popReportsMessagesAndBytes() {
+    Map<String, Object> r = json(0, "pop", "--hosts", hosts(Protocol.POP), "--user", "alice", "--password", "secret", "--json");
+
+    assertThat(r.get("messages")).isEqualTo(1L);
+    assertThat(r.get("bytes")).isEqualTo(22L);
+    assertThat(r.get("host")).isEqualTo(g.node(2).address(Protocol.POP).toString());
+  }
+
+  @Test
+  void lmtpPrintsOneResultPerRecipientAndFailsWhenOneIsNotDelivered(@TempDir Path dir) throws Exception {
+    Path msg = dir.resolve("m.eml");
+    Files.writeString(msg, "Subject: x\r\n\r\nhello\r\n");
+    g.node(2).lmtp().rejectRecipient("bob@example.com", "550 5.1.1 <bob@example.com> unknown");
+
+    Map<String, Object> r = json(1, "lmtp", "--hosts", hosts(Protocol.LMTP), "--from", "s@example.com",
+        "--to", "alice@example.com,bob@example.com", "--message", msg.toString(), "--json");
+
+    List<Map<String, Object>> rcpts = list(r.get("recipients"));
+    assertThat(rcpts).extracting(m -> m.get("status")).containsExactly("DELIVERED", "PERMANENT_FAILURE");
+    assertThat(rcpts.get(1)).containsEntry("code", 550L).containsEntry("enhancedCode", "5.1.1");
+    assertThat(r.get("ok")).isEqualTo(false);
+    assertThat((String) r.get("error")).contains("1 of 2 recipients not delivered");
+  }
+
+  @Test
+  void burlFetchesReadOnlyAndCountsBytes(@TempDir Path dir) throws Exception {
+    Path out = dir.resolve("out.eml");
+
+    Map<String, Object> r = json(0, "burl", "--hosts", hosts(Protocol.IMAP), "--user", "submitter", "--password", "subpass",
+        "--url", URL, "--out", out.toString(), "--json");
+
+    assertThat(r.get("bytes")).isEqualTo(Files.size(out));
+    assertThat(Files.readString(out)).contains("fetched");
+  }
+
+  @Test
+  void ensPublishThenSubscribeSeesTheEvent() {
+    Map<String, Object> pub = json(0, "ens", "publish", "--hosts", hosts(Protocol.ENS), "--type", "NewMsg",
+        "--mailbox", "alice", "--json");
+    assertThat(list(pub.get("events")).get(0).get("reference").toString()).contains("evtType=NewMsg", "mailboxName=alice");
+
+    Map<String, Object> sub = json(0, "ens", "subscribe", "--hosts", hosts(Protocol.ENS), "--count", "1", "--json");
+
+    assertThat(list(sub.get("events"))).singleElement().satisfies(e -> assertThat(e.get("id")).isEqualTo("1"));
+  }
+
+  @Test
+  void statusShowsTheMasterAndWhereReplicasPoint() {
+    g.node(0).kill();
+
+    Map<String, Object> r = json(0, "status", "--hosts", hosts(Protocol.LMTP), "--protocol", "lmtp", "--json");
+
+    List<Map<String, Object>> rows = list(r.get("hosts"));
+    assertThat(rows.get(0)).containsEntry("role", "down").containsEntry("reachable", false);
+    assertThat(rows.get(1)).containsEntry("role", "replica")
+        .containsEntry("referral", g.node(2).address(Protocol.LMTP).toString());
+    assertThat(rows.get(2)).containsEntry("role", "master");
+    assertThat(r.get("summary")).isEqualTo("master " + g.node(2).address(Protocol.LMTP));
+  }
+
+  @Test
+  void everyHostDownExitsOneNamingEachHost() {
+    for (int i = 0; i < 3; i++) {
+      g.node(i).setFault(Fault.refuse());
+    }
+
+    Map<String, Object> r = json(1, "pop", "--hosts", hosts(Protocol.POP), "--user", "alice", "--password", "secret",
+        "--deadline", "2000", "--json");
+
+    assertThat(r.get("ok")).isEqualTo(false);
+    assertThat(r.get("host")).isNull();
+    assertThat((String) r.get("error")).contains(g.node(0).address(Protocol.POP).toString());
+    assertThat(list(r.get("attempts"))).isNotEmpty().allSatisfy(a -> assertThat(a.get("outcome")).isEqualTo("unavailable"));
+  }
+
+  @Test
+  void usageErrorsExitTwo() {
+    assertThat(ProbeMain.run("pop", "--hosts", "a b a", "--user", "x", "--password", "y")).isEqualTo(2);
+    assertThat(stderr.toString(StandardCharsets.UTF_8)).contains("duplicate host");
+    assertThat(ProbeMain.run("pop", "--user", "x", "--password", "y")).isEqualTo(2);
+    assertThat(ProbeMain.run("imap", "--hosts", "a", "--bogus")).isEqualTo(2);
+  }
+
+  @Test
+  void configFileAndGroupSelectTheGroup(@TempDir Path dir) throws Exception {
+    Path recipe = dir.resolve("groups.rcp");
+    Files.writeString(recipe, "set_option(\"proxy:store1\\\\.example\\\\.com.storehostlist\", \"" + hosts(Protocol.POP) + "\");\n");
+
+    Map<String, Object> r = json(0, "pop", "--config", recipe.toString(), "--group", "store1.example.com",
+        "--user", "alice", "--password", "secret", "--json");
+
+    assertThat(r.get("ok")).isEqualTo(true);
+  }
+
+  @Test
+  void passwordFromTheEnvironmentOrAFileIsNeverPrinted(@TempDir Path dir) throws Exception {
+    Path pw = dir.resolve("pw");
+    Files.writeString(pw, "secret\n");
+
+    stdout.reset();
+    int exit = ProbeMain.run("pop", "--hosts", hosts(Protocol.POP), "--user", "alice", "--password-file", pw.toString());
+
+    assertThat(exit).isZero();
+    assertThat(stdout.toString(StandardCharsets.UTF_8)).doesNotContain("secret").startsWith("OK on ")
+        .contains("messages: 1");
+  }
+
+  @Test
+  void demoRunsToTheEndAndReportsNothingLost() {
+    stdout.reset();
+    int exit = ProbeMain.run("demo", "--json", "--pace", "0");
+
+    Map<String, Object> r = JsonReader.object(stdout.toString(StandardCharsets.UTF_8));
+    assertThat(exit).isZero();
+    assertThat(r.get("ok")).isEqualTo(true);
+    @SuppressWarnings("unchecked")
+    Map<String, Object> summary = (Map<String, Object>) r.get("summary");
+    assertThat(summary.get("messagesInMailbox")).isEqualTo(summary.get("messagesExpected"));
+    assertThat(summary.get("eventsReceived")).isEqualTo(summary.get("eventsPublished"));
+    assertThat(list(r.get("timeline"))).anySatisfy(e -> assertThat(e.get("actor")).isEqualTo("election"));
+  }
+}
