@@ -206,10 +206,15 @@ class ImapFailoverClientTest {
     try (SimulatedReplicationGroup g = group(ImapReferralStyle.NO, 1)) {
       g.node(0).setFault(Fault.blackHole());
 
+      long start = System.nanoTime();
       FailoverResult.Served<IMAPStore> s = connect(g.replicationGroup(Protocol.IMAP), Intent.WRITE);
+      Duration callerWaited = Duration.ofNanos(System.nanoTime() - start);
 
       assertThat(s.host()).isEqualTo(g.node(1).address(Protocol.IMAP));
       assertThat(s.trace().elapsed()).isLessThan(POLICY.responseTimeout());
+      // The caller's view too: abandoning the silent attempt must not make the caller wait for it.
+      assertThat(callerWaited).isLessThan(POLICY.responseTimeout());
+      s.value().close();
     }
   }
 

@@ -61,6 +61,7 @@ public final class LmtpFailoverClient implements AutoCloseable {
   private final boolean atLeastOnce;
   private final long maxMessageSize;
   private final String lhloName;
+  private final javax.net.ssl.SSLSocketFactory startTls;
 
   private LmtpFailoverClient(Builder b) {
     this.resources = b.resources;
@@ -69,6 +70,7 @@ public final class LmtpFailoverClient implements AutoCloseable {
     this.atLeastOnce = b.atLeastOnce;
     this.maxMessageSize = b.maxMessageSize;
     this.lhloName = b.lhloName;
+    this.startTls = b.startTls;
   }
 
   /** A builder on shared {@code resources}. */
@@ -124,7 +126,8 @@ public final class LmtpFailoverClient implements AutoCloseable {
 
   private DeliveryResult deliverOnce(ReplicationGroup group, String from, List<String> recipients,
       MessageSource message, long size) throws StoreUnavailableException, InterruptedException {
-    DeliveryAttempt attempt = new DeliveryAttempt(from, recipients, message, size, lhloName, pool, resources.ticker());
+    DeliveryAttempt attempt = new DeliveryAttempt(from, recipients, message, size, lhloName, pool, resources.ticker(),
+        startTls);
     FailoverResult<List<RecipientResult>> result = engine.execute(group, Protocol.LMTP, Intent.WRITE, attempt);
     if (result instanceof FailoverResult.Served<List<RecipientResult>> s) {
       return new DeliveryResult(s.value(), s.host(), s.trace());
@@ -163,6 +166,7 @@ public final class LmtpFailoverClient implements AutoCloseable {
     private boolean atLeastOnce;
     private long maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE;
     private String lhloName = DEFAULT_LHLO_NAME;
+    private javax.net.ssl.SSLSocketFactory startTls;
 
     private Builder(RepgroupResources resources) {
       this.resources = Objects.requireNonNull(resources, "resources");
@@ -219,6 +223,16 @@ public final class LmtpFailoverClient implements AutoCloseable {
         throw new IllegalArgumentException("lhloName must be one word, was \"" + name + "\"");
       }
       this.lhloName = name;
+      return this;
+    }
+
+    /**
+     * Requires STARTTLS on every connection, with {@code factory}; the server's
+     * certificate must match the host name. A host that does not offer STARTTLS is
+     * treated as unavailable: mail is never sent in plain text. Defaults to none.
+     */
+    public Builder startTls(javax.net.ssl.SSLSocketFactory factory) {
+      this.startTls = Objects.requireNonNull(factory, "factory");
       return this;
     }
 

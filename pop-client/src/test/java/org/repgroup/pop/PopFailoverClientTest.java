@@ -181,10 +181,13 @@ class PopFailoverClientTest {
     try (SimulatedReplicationGroup g = group(1)) {
       g.node(0).setFault(Fault.blackHole());
 
+      long start = System.nanoTime();
       FailoverResult.Served<POP3Store> s = client.connectTraced(g.replicationGroup(Protocol.POP), ALICE);
+      Duration callerWaited = Duration.ofNanos(System.nanoTime() - start);
 
       assertThat(s.host()).isEqualTo(g.node(1).address(Protocol.POP));
       assertThat(s.trace().elapsed()).isLessThan(POLICY.responseTimeout());
+      assertThat(callerWaited).as("the caller does not wait for the abandoned attempt").isLessThan(POLICY.responseTimeout());
       s.value().close();
     }
   }

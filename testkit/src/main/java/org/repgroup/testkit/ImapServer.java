@@ -96,8 +96,16 @@ public final class ImapServer extends ScriptedServer {
     String tag = c.tag();
     switch (c.verb()) {
       case "CAPABILITY" -> {
-        s.writeLine("* CAPABILITY " + CAPABILITIES);
+        s.writeLine("* CAPABILITY " + CAPABILITIES + (startTlsContext() != null && !s.isTls() ? " STARTTLS" : ""));
         s.writeLine(tag + " OK CAPABILITY completed");
+      }
+      case "STARTTLS" -> {
+        if (startTlsContext() == null || s.isTls()) {
+          s.writeLine(tag + " BAD STARTTLS not available");
+          return;
+        }
+        s.writeLine(tag + " OK Begin TLS negotiation now");
+        s.startTls(startTlsContext());
       }
       case "NOOP", "ID", "ENABLE", "CHECK" -> s.writeLine(tag + " OK " + c.verb() + " completed");
       case "LOGOUT" -> {

@@ -90,7 +90,19 @@ public final class LmtpServer extends ScriptedServer {
         s.writeLine("250-PIPELINING");
         s.writeLine("250-ENHANCEDSTATUSCODES");
         s.writeLine("250-8BITMIME");
+        if (startTlsContext() != null && !s.isTls()) {
+          s.writeLine("250-STARTTLS");
+        }
         s.writeLine("250 SIZE " + SIZE_LIMIT);
+      }
+      case "STARTTLS" -> {
+        if (startTlsContext() == null || s.isTls()) {
+          s.writeLine("454 4.7.0 TLS not available");
+          return;
+        }
+        s.writeLine("220 2.0.0 Ready to start TLS");
+        s.startTls(startTlsContext());
+        s.state().clear();
       }
       case "MAIL" -> {
         Backend.RoleView role = backend.role(Protocol.LMTP);

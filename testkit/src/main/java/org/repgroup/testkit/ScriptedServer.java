@@ -33,6 +33,8 @@ public abstract class ScriptedServer implements AutoCloseable {
   private final AtomicInteger connections = new AtomicInteger();
   private volatile Fault fault;
   private volatile String greeting;
+  private volatile javax.net.ssl.SSLContext tls;
+  private final List<String> tlsCommands = new CopyOnWriteArrayList<>();
   private volatile ServerSocket listener;
   private java.util.concurrent.Future<?> acceptTask;
   /** Holds the port while not listening, so no client socket is given it as a source port (self-connect). */
@@ -220,6 +222,9 @@ public abstract class ScriptedServer implements AutoCloseable {
       while (!s.isClosed() && (line = s.readLine()) != null) {
         s.record(line);
         Command c = parse(s, line);
+        if (s.isTls()) {
+          tlsCommands.add(c.verb());
+        }
         Fault cf = fault;
         if (cf != null && c.verb().equals(cf.verb())) {
           if (cf.kind() == Fault.Kind.RESET_AT_COMMAND) {
@@ -304,6 +309,21 @@ public abstract class ScriptedServer implements AutoCloseable {
   /** Replaces the greeting line (without CRLF); {@code null} restores the persona's own. */
   public void setGreeting(String greetingLine) {
     this.greeting = greetingLine;
+  }
+
+  /** Offers STARTTLS with {@code context} (e.g. {@link TestCertificates#serverContext()}); {@code null} stops offering it. */
+  public void offerStartTls(javax.net.ssl.SSLContext context) {
+    this.tls = context;
+  }
+
+  /** The TLS context offered with STARTTLS, or {@code null}. */
+  protected javax.net.ssl.SSLContext startTlsContext() {
+    return tls;
+  }
+
+  /** Commands clients sent after switching to TLS (verbs only: credentials are not kept here). */
+  public List<String> commandsAfterTls() {
+    return List.copyOf(tlsCommands);
   }
 
   /** Scripts the reply to {@code verb} (case-insensitive); see {@link CommandHandler}. */

@@ -538,9 +538,9 @@ final class FailoverOperation<T> {
       retry.onResult(null);
     }
     markSilentHostsDown(outcome);
-    for (Running r : running.values()) {
-      r.cancel();
-    }
+    // Closing a loser's resources can block (a library's close() waiting for its connect()):
+    // never on this lock, never before the caller has its result.
+    List<Running> losers = new ArrayList<>(running.values());
     running.clear();
     if (lead != null) {
       cache.discovery.complete(lead, finding(outcome));
@@ -551,6 +551,13 @@ final class FailoverOperation<T> {
     }
     listener.operationEnd(info, outcome);
     result.complete(outcome);
+    for (Running r : losers) {
+      try {
+        executor.execute(r::cancel);
+      } catch (RejectedExecutionException e) {
+        r.cancel();
+      }
+    }
   }
 
   /**

@@ -68,7 +68,8 @@ public final class ImapLoginAttempt implements Attempt<IMAPStore> {
     }
     ImapObservation seen = new ImapObservation();
     IMAPStore store = new ObservedImapStore(Session.getInstance(p), seen);
-    ctx.onCancel(store);
+    // Not the store: Angus' close() is synchronized with connect() and would wait for it.
+    // The observed sockets are registered instead; closing them ends connect() at once.
     try {
       store.connect(ctx.host().host(), ctx.host().port().orElseThrow(), user, password);
     } catch (AuthenticationFailedException e) {

@@ -96,6 +96,9 @@ public final class UrlFetchAttempt implements Attempt<UrlFetchAttempt.OpenFetch>
         }
         SSLSocket tls = (SSLSocket) startTls.createSocket(socket, ctx.host().host(), ctx.host().port().orElseThrow(), true);
         ctx.onCancel(tls);
+        javax.net.ssl.SSLParameters params = tls.getSSLParameters();
+        params.setEndpointIdentificationAlgorithm("HTTPS");
+        tls.setSSLParameters(params);
         tls.startHandshake();
         socket = tls;
         c = new Conversation(tls);

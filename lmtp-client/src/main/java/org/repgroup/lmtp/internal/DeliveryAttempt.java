@@ -34,13 +34,14 @@ public final class DeliveryAttempt implements Attempt<List<RecipientResult>> {
   private final String lhloName;
   private final ConnectionPool pool;
   private final Ticker ticker;
+  private final javax.net.ssl.SSLSocketFactory startTls;
   private final AtomicReference<HostAddress> commitToken = new AtomicReference<>();
   private volatile RecipientResult[] committedResults;
   private volatile boolean dotSent;
 
   /** A transaction of {@code message} ({@code size} octets as sent) from {@code from} to {@code recipients}. */
   public DeliveryAttempt(String from, List<String> recipients, MessageSource message, long size, String lhloName,
-      ConnectionPool pool, Ticker ticker) {
+      ConnectionPool pool, Ticker ticker, javax.net.ssl.SSLSocketFactory startTls) {
     this.from = from;
     this.recipients = List.copyOf(recipients);
     this.message = message;
@@ -48,6 +49,7 @@ public final class DeliveryAttempt implements Attempt<List<RecipientResult>> {
     this.lhloName = lhloName;
     this.pool = pool;
     this.ticker = ticker;
+    this.startTls = startTls;
   }
 
   /** True once some attempt sent the final dot: the message may be delivered, never send it again. */
@@ -95,7 +97,7 @@ public final class DeliveryAttempt implements Attempt<List<RecipientResult>> {
         return AttemptOutcome.unavailable(describe("connect", e), e);
       }
       ctx.onCancel(conn);
-      AttemptOutcome<List<RecipientResult>> refused = greet(conn);
+      AttemptOutcome<List<RecipientResult>> refused = greet(conn, ctx);
       if (refused != null) {
         return refused;
       }
@@ -105,7 +107,7 @@ public final class DeliveryAttempt implements Attempt<List<RecipientResult>> {
   }
 
   /** Greeting and LHLO; an outcome when this host will not take the transaction, else {@code null}. */
-  private AttemptOutcome<List<RecipientResult>> greet(LmtpConnection conn) {
+  private AttemptOutcome<List<RecipientResult>> greet(LmtpConnection conn, AttemptContext ctx) {
     try {
       LmtpGreeting g = conn.readGreeting();
       if (g.referral().isPresent()) {
@@ -120,6 +122,19 @@ public final class DeliveryAttempt implements Attempt<List<RecipientResult>> {
       if (!lhlo.positive()) {
         conn.quitQuietly();
         return AttemptOutcome.unavailable("LHLO refused: " + lhlo, null);
+      }
+      if (startTls != null) {
+        if (!conn.startTlsOffered()) {
+          conn.quitQuietly();
+          return AttemptOutcome.unavailable("STARTTLS required but not offered; mail is never sent in plain text", null);
+        }
+        conn.startTls(startTls);
+        ctx.onCancel(conn.socket());
+        LmtpReply again = conn.lhlo(lhloName);
+        if (!again.positive()) {
+          conn.quitQuietly();
+          return AttemptOutcome.unavailable("LHLO after STARTTLS refused: " + again, null);
+        }
       }
       return null;
     } catch (IOException e) {

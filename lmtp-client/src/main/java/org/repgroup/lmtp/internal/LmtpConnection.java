@@ -17,12 +17,13 @@ import org.repgroup.lmtp.LmtpProtocolException;
 /** One LMTP connection: greeting, LHLO capabilities, commands and replies. Not thread-safe. */
 public final class LmtpConnection implements Closeable {
 
-  private final Socket socket;
+  private Socket socket;
   private final HostAddress host;
-  private final ReplyReader replies;
-  private final OutputStream out;
+  private ReplyReader replies;
+  private OutputStream out;
   private final long openedAtNanos;
   private boolean pipelining;
+  private boolean startTlsOffered;
   private long sizeLimit;
   private volatile boolean closed;
 
@@ -71,11 +72,16 @@ public final class LmtpConnection implements Closeable {
   /** Sends LHLO and records PIPELINING and SIZE. */
   public LmtpReply lhlo(String name) throws IOException {
     LmtpReply r = command("LHLO " + name);
+    pipelining = false;
+    startTlsOffered = false;
+    sizeLimit = 0;
     if (r.positive()) {
       for (String l : r.lines()) {
         String u = l.toUpperCase(Locale.ROOT);
         if (u.equals("PIPELINING")) {
           pipelining = true;
+        } else if (u.equals("STARTTLS")) {
+          startTlsOffered = true;
         } else if (u.startsWith("SIZE ")) {
           try {
             sizeLimit = Long.parseLong(u.substring(5).strip());
@@ -86,6 +92,38 @@ public final class LmtpConnection implements Closeable {
       }
     }
     return r;
+  }
+
+  /** True when the server offered STARTTLS in its LHLO reply. */
+  public boolean startTlsOffered() {
+    return startTlsOffered;
+  }
+
+  /**
+   * STARTTLS, then the handshake with {@code factory}, checking the server's
+   * certificate against the host name; LHLO must be sent again afterwards.
+   *
+   * @throws IOException when the server refuses or the handshake fails
+   */
+  public void startTls(javax.net.ssl.SSLSocketFactory factory) throws IOException {
+    LmtpReply r = command("STARTTLS");
+    if (r.code() != 220) {
+      throw new IOException("STARTTLS refused: " + r);
+    }
+    javax.net.ssl.SSLSocket ssl = (javax.net.ssl.SSLSocket) factory.createSocket(socket, host.host(),
+        host.port().orElseThrow(), true);
+    javax.net.ssl.SSLParameters params = ssl.getSSLParameters();
+    params.setEndpointIdentificationAlgorithm("HTTPS");
+    ssl.setSSLParameters(params);
+    ssl.startHandshake();
+    socket = ssl;
+    replies = new ReplyReader(new BufferedInputStream(ssl.getInputStream()), host.toString());
+    out = new BufferedOutputStream(ssl.getOutputStream(), 64 * 1024);
+  }
+
+  /** The socket (plain, or TLS after {@link #startTls}). */
+  public Socket socket() {
+    return socket;
   }
 
   /** True when the server offered PIPELINING. */

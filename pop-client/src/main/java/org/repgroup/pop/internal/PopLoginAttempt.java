@@ -72,7 +72,8 @@ public final class PopLoginAttempt implements Attempt<POP3Store> {
     } catch (MessagingException e) {
       return AttemptOutcome.fatal("no POP3 provider: " + e.getMessage(), e);
     }
-    ctx.onCancel(store);
+    // Not the store: Angus' close() is synchronized with connect() and would wait for it.
+    // The observed sockets are registered instead; closing them ends connect() at once.
     try {
       store.connect(ctx.host().host(), ctx.host().port().orElseThrow(), user, password);
       return AttemptOutcome.success(store);

@@ -21,11 +21,12 @@ public final class Session {
   /** Longest line a client may send; longer lines end the session. */
   public static final int MAX_LINE = 64 * 1024;
 
-  private final Socket socket;
+  private Socket socket;
   private final ScriptedServer server;
   private final List<String> transcript;
-  private final InputStream in;
-  private final OutputStream out;
+  private InputStream in;
+  private OutputStream out;
+  private boolean tls;
   private final CountDownLatch released = new CountDownLatch(1);
   private final Map<String, Object> state = new HashMap<>();
   private long written;
@@ -43,6 +44,23 @@ public final class Session {
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /** Switches the connection to TLS as the server side (after a STARTTLS reply). */
+  public void startTls(javax.net.ssl.SSLContext context) throws IOException {
+    javax.net.ssl.SSLSocket ssl = (javax.net.ssl.SSLSocket) context.getSocketFactory()
+        .createSocket(socket, socket.getInetAddress().getHostAddress(), socket.getPort(), true);
+    ssl.setUseClientMode(false);
+    ssl.startHandshake();
+    socket = ssl;
+    in = new BufferedInputStream(ssl.getInputStream());
+    out = ssl.getOutputStream();
+    tls = true;
+  }
+
+  /** True once the session runs over TLS. */
+  public boolean isTls() {
+    return tls;
   }
 
   /** Per-session state of the persona (logged-in user, selected mailbox...). */
