@@ -329,4 +329,21 @@ class ImapFailoverClientTest {
     assertThat(LoginReferral.fromResponse("a1 NO [AUTHENTICATIONFAILED] no")).isEmpty();
     assertThatThrownBy(() -> LoginReferral.parse("imap://[2001:db8::1/")).hasMessageContaining("referral URL");
   }
+
+  @Test
+  void usersStartTlsSessionPropertiesAreHonoured() throws Exception {
+    try (SimulatedReplicationGroup g = group(ImapReferralStyle.NO, 0)) {
+      g.node(0).imap().offerStartTls(org.repgroup.testkit.TestCertificates.get().serverContext());
+      java.util.Properties tls = new java.util.Properties();
+      tls.put("mail.imap.starttls.enable", "true");
+      tls.put("mail.imap.starttls.required", "true");
+      tls.put("mail.imap.ssl.socketFactory", org.repgroup.testkit.TestCertificates.get().clientSocketFactory());
+      ImapFailoverClient secure = ImapFailoverClient.builder(resources).policy(POLICY).sessionProperties(tls).build();
+
+      try (IMAPStore store = secure.connect(g.replicationGroup(Protocol.IMAP), ALICE, Intent.WRITE)) {
+        assertThat(store.isConnected()).isTrue();
+      }
+      assertThat(g.node(0).imap().commandsAfterTls()).contains("AUTHENTICATE");
+    }
+  }
 }

@@ -79,7 +79,8 @@ public final class ImapServer extends ScriptedServer {
 
   @Override
   protected String defaultGreeting(Session s) {
-    return "* OK [CAPABILITY " + CAPABILITIES + "] " + backend.nodeName() + " testkit IMAP ready";
+    return "* OK [CAPABILITY " + CAPABILITIES + (startTlsContext() != null ? " STARTTLS" : "") + "] "
+        + backend.nodeName() + " testkit IMAP ready";
   }
 
   @Override
