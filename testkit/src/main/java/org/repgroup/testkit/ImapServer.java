@@ -132,7 +132,7 @@ public final class ImapServer extends ScriptedServer {
         if (needsLogin(s, tag)) {
           return;
         }
-        List<StoredMessage> msgs = backend.store().messages(user(s));
+        List<StoredMessage> msgs = backend.visible(user(s));
         long next = msgs.isEmpty() ? 1 : msgs.get(msgs.size() - 1).uid() + 1;
         s.writeLine("* STATUS INBOX (MESSAGES " + msgs.size() + " UIDNEXT " + next + " UIDVALIDITY "
             + backend.store().uidValidity() + " UNSEEN 0 RECENT 0)");
@@ -270,7 +270,7 @@ public final class ImapServer extends ScriptedServer {
     if (needsLogin(s, c.tag())) {
       return;
     }
-    List<StoredMessage> msgs = new ArrayList<>(backend.store().messages(user(s)));
+    List<StoredMessage> msgs = new ArrayList<>(backend.visible(user(s)));
     s.state().put(SELECTED, msgs);
     s.state().put(DELETED, new HashSet<Long>());
     long next = msgs.isEmpty() ? 1 : msgs.get(msgs.size() - 1).uid() + 1;
@@ -311,8 +311,9 @@ public final class ImapServer extends ScriptedServer {
     if (needsWrite(s, c.tag())) {
       return;
     }
-    StoredMessage m = backend.store().append(user(s), message);
-    backend.recordWrite();
+    long position = backend.recordWrite();
+    StoredMessage m = backend.store().append(user(s), message, position);
+    backend.awaitAcknowledgements(position);
     s.writeLine(c.tag() + " OK [APPENDUID " + backend.store().uidValidity() + " " + m.uid() + "] APPEND completed");
   }
 

@@ -185,8 +185,9 @@ public final class LmtpServer extends ScriptedServer {
         s.writeLine(scripted);
         continue;
       }
-      backend.store().append(localPart(rcpt), bytes);
-      backend.recordWrite();
+      long position = backend.recordWrite();
+      backend.store().append(localPart(rcpt), bytes, position);
+      backend.awaitAcknowledgements(position);
       s.writeLine("250 2.0.0 <" + rcpt + "> Ok: delivered");
     }
     s.state().clear();

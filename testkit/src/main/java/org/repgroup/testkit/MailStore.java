@@ -31,11 +31,16 @@ public final class MailStore {
   }
 
   /** Adds a message to the user's INBOX; returns it with its new UID. */
-  public synchronized StoredMessage append(String user, byte[] bytes) {
+  public StoredMessage append(String user, byte[] bytes) {
+    return append(user, bytes, 0);
+  }
+
+  /** Adds a message written at replication log position {@code logPosition}. */
+  public synchronized StoredMessage append(String user, byte[] bytes, long logPosition) {
     Objects.requireNonNull(bytes, "bytes");
     String k = key(user);
     long uid = nextUid.merge(k, 1L, Long::sum);
-    StoredMessage m = new StoredMessage(uid, bytes.clone());
+    StoredMessage m = new StoredMessage(uid, bytes.clone(), logPosition);
     inboxes.computeIfAbsent(k, x -> new ArrayList<>()).add(m);
     return m;
   }
@@ -44,6 +49,24 @@ public final class MailStore {
   public synchronized boolean delete(String user, long uid) {
     List<StoredMessage> box = inboxes.get(key(user));
     return box != null && box.removeIf(m -> m.uid() == uid);
+  }
+
+  /**
+   * Removes every message written after log position {@code position} (writes a
+   * new master never received are lost with the old one) and returns them.
+   */
+  public synchronized List<StoredMessage> truncateAfter(long position) {
+    List<StoredMessage> lost = new ArrayList<>();
+    for (List<StoredMessage> box : inboxes.values()) {
+      box.removeIf(m -> {
+        if (m.logPosition() > position) {
+          lost.add(m);
+          return true;
+        }
+        return false;
+      });
+    }
+    return lost;
   }
 
   /** The UIDVALIDITY of every INBOX. */

@@ -174,7 +174,7 @@ public final class Pop3Server extends ScriptedServer {
     }
     s.state().put(USER, user);
     s.state().put(LOGGED_IN, Boolean.TRUE);
-    s.state().put(DROP, new ArrayList<>(backend.store().messages(user)));
+    s.state().put(DROP, new ArrayList<>(backend.visible(user)));
     s.state().put(DELETED, new HashSet<Integer>());
     s.writeLine("+OK Logged in.");
   }

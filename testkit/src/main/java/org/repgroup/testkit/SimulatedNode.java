@@ -199,6 +199,15 @@ public final class SimulatedNode {
     running = true;
   }
 
+  /** Stops the servers without an election (standby hosts of a classic group at start). */
+  void stopQuietly() {
+    running = false;
+    for (ScriptedServer s : servers()) {
+      s.stop();
+    }
+    ens.stop();
+  }
+
   void closeServers() {
     running = false;
     for (ScriptedServer s : servers()) {
@@ -240,8 +249,21 @@ public final class SimulatedNode {
     }
 
     @Override
-    public void recordWrite() {
-      group.recordWrite(SimulatedNode.this);
+    public long recordWrite() {
+      return group.recordWrite(SimulatedNode.this);
+    }
+
+    @Override
+    public void awaitAcknowledgements(long position) {
+      group.awaitAcknowledgements(position);
+    }
+
+    @Override
+    public java.util.List<StoredMessage> visible(String user) {
+      long upTo = logPosition;
+      boolean isMaster = group.master().filter(m -> m == SimulatedNode.this).isPresent();
+      return isMaster ? group.store().messages(user)
+          : group.store().messages(user).stream().filter(m -> m.logPosition() <= upTo).toList();
     }
 
     @Override

@@ -44,7 +44,14 @@ public final class SimulatedReplicationGroup implements AutoCloseable {
   private final Credentials admin;
   private final MailStore store = new MailStore();
   private final EnsEventLog eventLog = new EnsEventLog(10_000);
+  private final AckPolicy ackPolicy;
+  private final java.time.Duration ackTimeout;
+  private final boolean classic;
+  private final int replicationPort;
+  private final List<org.repgroup.core.config.ConfigOption> ignoredOptions;
+  private final List<StoredMessage> lostWrites = new ArrayList<>();
   private SimulatedNode master;
+  private long lastMasterLog;
   private int elections;
 
   private SimulatedReplicationGroup(Builder b) {
@@ -52,6 +59,11 @@ public final class SimulatedReplicationGroup implements AutoCloseable {
     this.twoSiteMode = b.twoSiteMode;
     this.users = Map.copyOf(b.users);
     this.admin = b.admin;
+    this.ackPolicy = b.ackPolicy;
+    this.ackTimeout = b.ackTimeout;
+    this.classic = b.classic;
+    this.replicationPort = b.replicationPort;
+    this.ignoredOptions = List.copyOf(b.ignoredOptions);
     for (int i = 0; i < b.nodes; i++) {
       SimulatedNode n = new SimulatedNode(this, i, b.priorities[i], b.imapReferral);
       n.setPortlessReferrals(b.portlessReferrals);
@@ -64,6 +76,12 @@ public final class SimulatedReplicationGroup implements AutoCloseable {
     } catch (IOException e) {
       close();
       throw new UncheckedIOException("cannot start the simulated group: " + e.getMessage(), e);
+    }
+    if (classic) {
+      // Classic automatic failover: only the first host runs; the others stand by (not running).
+      for (int i = 1; i < nodes.size(); i++) {
+        nodes.get(i).stopQuietly();
+      }
     }
     synchronized (this) {
       if (b.startAsMaster >= 0) {
@@ -154,6 +172,7 @@ public final class SimulatedReplicationGroup implements AutoCloseable {
 
   synchronized void nodeStopped(SimulatedNode node) {
     if (master == node) {
+      lastMasterLog = node.logPosition();
       master = null;
       elect();
     }
@@ -161,6 +180,10 @@ public final class SimulatedReplicationGroup implements AutoCloseable {
 
   synchronized void nodeStarted(SimulatedNode node) {
     if (master != null) {
+      if (node.logPosition() > master.logPosition()) {
+        // A returning old master drops the writes the new master never got.
+        node.setLogPosition(master.logPosition());
+      }
       catchUp(node);
     } else {
       elect();
@@ -170,12 +193,13 @@ public final class SimulatedReplicationGroup implements AutoCloseable {
   synchronized void catchUp(SimulatedNode node) {
     if (master != null && !node.replicationPaused() && node.isRunning()) {
       node.setLogPosition(Math.max(node.logPosition(), master.logPosition()));
+      notifyAll();
     }
   }
 
-  synchronized void recordWrite(SimulatedNode on) {
+  synchronized long recordWrite(SimulatedNode on) {
     if (on != master) {
-      return;
+      return 0;
     }
     master.setLogPosition(master.logPosition() + 1);
     for (SimulatedNode n : nodes) {
@@ -183,11 +207,72 @@ public final class SimulatedReplicationGroup implements AutoCloseable {
         catchUp(n);
       }
     }
+    return master.logPosition();
+  }
+
+  /** Blocks the committing session until the ack policy is met or the ack timeout passes. */
+  synchronized void awaitAcknowledgements(long position) {
+    long end = System.nanoTime() + ackTimeout.toNanos();
+    while (!acknowledged(position)) {
+      long left = end - System.nanoTime();
+      if (left <= 0) {
+        return;
+      }
+      try {
+        wait(Math.max(1, left / 1_000_000));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  private boolean acknowledged(long position) {
+    long replicasWithIt = nodes.stream().filter(n -> n != master && n.isRunning() && n.logPosition() >= position).count();
+    long allWithIt = replicasWithIt + (master != null && master.logPosition() >= position ? 1 : 0);
+    return switch (ackPolicy) {
+      case NONE -> true;
+      case ONE, ONE_PEER -> replicasWithIt >= 1;
+      case QUORUM -> allWithIt >= nodes.size() / 2 + 1;
+      case ALL_PEERS -> replicasWithIt == nodes.size() - 1;
+      case ALL_AVAILABLE, ALL_CLIENTS -> nodes.stream().filter(SimulatedNode::isRunning)
+          .allMatch(n -> n.logPosition() >= position);
+    };
+  }
+
+  /** Messages that clients were told were stored but that the new master never had (lost at an election). */
+  public synchronized List<StoredMessage> lostWrites() {
+    return List.copyOf(lostWrites);
+  }
+
+  /** The acknowledgement policy. */
+  public AckPolicy ackPolicy() {
+    return ackPolicy;
+  }
+
+  /** The replication port ({@code store.dbreplicate.port}, default 55000); informational, nothing listens on it. */
+  public int replicationPort() {
+    return replicationPort;
+  }
+
+  /** Store options given to {@link Builder#storeOptions} that the simulation does not use, as written. */
+  public List<org.repgroup.core.config.ConfigOption> ignoredOptions() {
+    return ignoredOptions;
+  }
+
+  /** True in classic automatic failover mode (no replication: one running host, the others on standby). */
+  public boolean classicFailover() {
+    return classic;
   }
 
   /** Elects among running nodes of priority &gt; 0: most up-to-date log, then priority, then list order. */
   private void elect() {
     elections++;
+    if (classic) {
+      // No replication and no election: the first running host of the list serves.
+      master = nodes.stream().filter(SimulatedNode::isRunning).findFirst().orElse(null);
+      return;
+    }
     if (nodes.size() == 2 && !twoSiteMode) {
       master = null;
       return;
@@ -199,6 +284,10 @@ public final class SimulatedReplicationGroup implements AutoCloseable {
             .thenComparingInt(SimulatedNode::priority)
             .thenComparing(Comparator.comparingInt(SimulatedNode::index).reversed()))
         .orElse(null);
+    if (master != null && master.logPosition() < lastMasterLog) {
+      // Writes past the new master's log existed only on the dead master: they are lost.
+      lostWrites.addAll(store.truncateAfter(master.logPosition()));
+    }
   }
 
   String authenticate(String authzid, String authcid, String password) {
@@ -228,8 +317,77 @@ public final class SimulatedReplicationGroup implements AutoCloseable {
     private Credentials admin;
     private int startAsMaster = -1;
     private boolean portlessReferrals;
+    private AckPolicy ackPolicy = AckPolicy.QUORUM;
+    private java.time.Duration ackTimeout = java.time.Duration.ofSeconds(1);
+    private boolean classic;
+    private int replicationPort = 55000;
+    private final List<org.repgroup.core.config.ConfigOption> ignoredOptions = new ArrayList<>();
+    private Integer allPriorities;
 
     private Builder() {}
+
+    /**
+     * Applies the store's own options as an operator writes them (from
+     * {@link org.repgroup.core.config.RepgroupConfiguration#storeOptions()}):
+     * {@code store.dbreplicate.enable} (0: classic failover, 1: replication),
+     * {@code .port}, {@code .dbpriority} (every node), {@code .ackpolicy} (0-6),
+     * {@code .acktimeout} (seconds, or a number with {@code ms}/{@code s}),
+     * {@code .twosites} (0/1). Other options are kept in {@link SimulatedReplicationGroup#ignoredOptions()}.
+     *
+     * @throws IllegalArgumentException naming the file, line, option and the expected type
+     */
+    public Builder storeOptions(List<org.repgroup.core.config.ConfigOption> options) {
+      for (org.repgroup.core.config.ConfigOption o : options) {
+        String name = o.name().toLowerCase(java.util.Locale.ROOT);
+        String v = o.value().strip();
+        switch (name) {
+          case "store.dbreplicate.enable" -> classic = !flag(o, v);
+          case "store.dbreplicate.twosites" -> twoSiteMode = flag(o, v);
+          case "store.dbreplicate.port" -> replicationPort = integer(o, v, 1, 65535);
+          case "store.dbreplicate.dbpriority" -> allPriorities = integer(o, v, 0, Integer.MAX_VALUE);
+          case "store.dbreplicate.ackpolicy" -> ackPolicy = AckPolicy.of(integer(o, v, 0, 6));
+          case "store.dbreplicate.acktimeout" -> ackTimeout = duration(o, v);
+          default -> ignoredOptions.add(o);
+        }
+      }
+      return this;
+    }
+
+    private static IllegalArgumentException typeError(org.repgroup.core.config.ConfigOption o, String expected) {
+      return new IllegalArgumentException(o.source() + ":" + o.line() + ": " + o.name() + ": expected " + expected
+          + ", got \"" + o.value() + "\"");
+    }
+
+    private static boolean flag(org.repgroup.core.config.ConfigOption o, String v) {
+      return switch (v) {
+        case "0" -> false;
+        case "1" -> true;
+        default -> throw typeError(o, "0 or 1");
+      };
+    }
+
+    private static int integer(org.repgroup.core.config.ConfigOption o, String v, int min, int max) {
+      try {
+        int n = Integer.parseInt(v);
+        if (n >= min && n <= max) {
+          return n;
+        }
+      } catch (NumberFormatException ignored) {
+        // reported below
+      }
+      throw typeError(o, "an integer " + min + "-" + (max == Integer.MAX_VALUE ? "" : max));
+    }
+
+    private static java.time.Duration duration(org.repgroup.core.config.ConfigOption o, String v) {
+      try {
+        if (v.endsWith("ms")) {
+          return java.time.Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2).strip()));
+        }
+        return java.time.Duration.ofSeconds(Long.parseLong(v.endsWith("s") ? v.substring(0, v.length() - 1).strip() : v));
+      } catch (NumberFormatException e) {
+        throw typeError(o, "a duration in seconds (or e.g. 500ms)");
+      }
+    }
 
     /** The group's name. Defaults to {@code store1.example.com}. */
     public Builder name(String name) {
@@ -293,11 +451,37 @@ public final class SimulatedReplicationGroup implements AutoCloseable {
       return this;
     }
 
+    /** When commits are acknowledged ({@code store.dbreplicate.ackpolicy}). Defaults to {@link AckPolicy#QUORUM}. */
+    public Builder ackPolicy(AckPolicy policy) {
+      this.ackPolicy = Objects.requireNonNull(policy, "policy");
+      return this;
+    }
+
+    /** Longest wait for acknowledgements ({@code store.dbreplicate.acktimeout}), &ge; 0. Defaults to 1 s. */
+    public Builder ackTimeout(java.time.Duration timeout) {
+      Objects.requireNonNull(timeout, "timeout");
+      if (timeout.isNegative()) {
+        throw new IllegalArgumentException("ackTimeout must be >= 0, was " + timeout);
+      }
+      this.ackTimeout = timeout;
+      return this;
+    }
+
+    /**
+     * Classic automatic failover, no replication: only the first host runs, the
+     * others are on standby (stopped); start one to fail over. No referrals, no
+     * election. Defaults to off.
+     */
+    public Builder classicFailover(boolean on) {
+      this.classic = on;
+      return this;
+    }
+
     /** Starts the group. */
     public SimulatedReplicationGroup build() {
       if (priorities == null) {
         priorities = new int[nodes];
-        Arrays.fill(priorities, 100);
+        Arrays.fill(priorities, allPriorities == null ? 100 : allPriorities);
       }
       if (priorities.length != nodes) {
         throw new IllegalArgumentException(nodes + " nodes need " + nodes + " priorities, got " + priorities.length);

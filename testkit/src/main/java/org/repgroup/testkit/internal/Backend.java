@@ -20,8 +20,16 @@ public interface Backend {
   /** The node's view of the group for {@code protocol}. */
   RoleView role(Protocol protocol);
 
-  /** Records a committed write (advances the log). */
-  void recordWrite();
+  /** Records a committed write (advances the master's log); returns its log position. */
+  long recordWrite();
+
+  /** Waits, per the group's acknowledgement policy, until replicas have {@code position} (bounded by the ack timeout). */
+  default void awaitAcknowledgements(long position) {}
+
+  /** The messages this node can see: a lagging replica does not see writes past its log. */
+  default java.util.List<org.repgroup.testkit.StoredMessage> visible(String user) {
+    return store().messages(user);
+  }
 
   /** How IMAP logins on a replica are answered. */
   ImapReferralStyle imapReferralStyle();

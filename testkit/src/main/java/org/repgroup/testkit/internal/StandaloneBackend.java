@@ -37,8 +37,9 @@ public final class StandaloneBackend implements Backend {
   }
 
   @Override
-  public void recordWrite() {
+  public long recordWrite() {
     // A standalone server keeps no log.
+    return 0;
   }
 
   @Override
