@@ -231,7 +231,7 @@ public final class ImapServer extends ScriptedServer {
       case NO_MASTER -> {
         s.state().put(USER, user);
         s.state().put(READ_ONLY, Boolean.TRUE);
-        s.writeLine(tag + " OK Logged in; the group has no master, read-only");
+        s.writeLine(tag + " OK [READ-ONLY] Logged in; the group has no master, read-only");
       }
     }
   }

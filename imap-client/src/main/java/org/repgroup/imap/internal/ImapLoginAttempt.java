@@ -95,6 +95,11 @@ public final class ImapLoginAttempt implements Attempt<IMAPStore> {
         closeQuietly(store);
         return AttemptOutcome.referral(referral.get().host(), "OK " + referral.get().url());
       }
+      if (responseCode(String.valueOf(seen.loginResult())).equals("READ-ONLY")) {
+        // Logged in, but the host says the group has no master: a writer cannot be served anywhere.
+        closeQuietly(store);
+        return AttemptOutcome.readOnly(seen.loginResult());
+      }
     }
     return AttemptOutcome.success(store);
   }
