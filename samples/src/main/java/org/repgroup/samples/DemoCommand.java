@@ -54,7 +54,7 @@ import picocli.CommandLine.Option;
  * the old master back as a replica, and a summary proving nothing was lost.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-    description = "Start an embedded simulated group, run writers and a subscriber, kill the master, show the failover.")
+    description = "Start an embedded simulated group, run writers and a subscriber, break the group as --mode says, show every client's failover.")
 final class DemoCommand implements Callable<Integer> {
 
   @Option(names = "--nodes", defaultValue = "3", description = "Nodes in the group, 3-5 (default 3).")
@@ -65,6 +65,11 @@ final class DemoCommand implements Callable<Integer> {
 
   @Option(names = "--pace", paramLabel = "MS", defaultValue = "250", description = "Pause between rounds (default 250 ms).")
   long paceMillis;
+
+  @Option(names = "--mode", defaultValue = "replicated",
+      description = "replicated (master killed, election), two-site (two nodes, master killed: read-only), "
+          + "classic (no replication: primary stopped, standby started) or rolling (every node restarted in turn).")
+  String mode;
 
   private static final int ROUNDS = 8;
   private static final int KILL_AFTER = 3;
@@ -84,13 +89,23 @@ final class DemoCommand implements Callable<Integer> {
       System.err.println("repgroup-probe demo: --nodes must be in 3-5, was " + nodes);
       return 2;
     }
+    if (!List.of("replicated", "two-site", "classic", "rolling").contains(mode)) {
+      System.err.println("repgroup-probe demo: --mode must be replicated, two-site, classic or rolling, was " + mode);
+      return 2;
+    }
     out = System.out;
     colour = !json && System.console() != null;
     start = System.nanoTime();
     FailoverPolicy policy = FailoverPolicy.builder().stagger(Duration.ofMillis(100)).connectTimeout(Duration.ofSeconds(1))
         .responseTimeout(Duration.ofSeconds(1)).deadline(Duration.ofSeconds(5)).build();
-    try (SimulatedReplicationGroup g = SimulatedReplicationGroup.builder().nodes(nodes).user("alice", "wonderland")
-        .startAsMaster(0).build();
+    SimulatedReplicationGroup.Builder builder = SimulatedReplicationGroup.builder().user("alice", "wonderland")
+        .nodes(mode.equals("two-site") ? 2 : nodes);
+    if (mode.equals("classic")) {
+      builder.classicFailover(true);
+    } else {
+      builder.startAsMaster(0);
+    }
+    try (SimulatedReplicationGroup g = builder.build();
          RepgroupResources resources = RepgroupResources.create();
          LmtpFailoverClient lmtp = LmtpFailoverClient.builder(resources).policy(policy).build()) {
       for (SimulatedNode n : g.nodes()) {
@@ -124,23 +139,75 @@ final class DemoCommand implements Callable<Integer> {
           if (publish(publisher, g, round)) {
             published++;
           }
-          if (round == KILL_AFTER) {
-            SimulatedNode old = g.master().orElseThrow();
-            event("chaos", "killing the master " + old.name(), null, -1, 0, "its ports now refuse connections");
-            old.kill();
-            event("election", g.master().map(m -> m.name() + " is the new master (log " + m.logPosition()
-                + ", priority " + m.priority() + ")").orElse("no master elected"), null, -1, 0, "");
+          if (mode.equals("two-site")) {
+            read(imap, g);
           }
-          if (round == RESTART_AFTER) {
-            SimulatedNode back = g.node(0);
-            back.start();
-            event("restart", back.name() + " is back as " + back.role().name().toLowerCase(Locale.ROOT), null, -1, 0, "");
-          }
+          chaos(g, round);
           pause();
         }
         waitForEvents(received, published);
       }
       return summary(g, published, received);
+    }
+  }
+
+  /** What happens to the group after {@code round}, per mode. */
+  private void chaos(SimulatedReplicationGroup g, int round) {
+    switch (mode) {
+      case "replicated", "two-site" -> {
+        if (round == KILL_AFTER) {
+          SimulatedNode old = g.master().orElseThrow();
+          event("chaos", "killing the master " + old.name(), null, -1, 0, "its ports now refuse connections");
+          old.kill();
+          event("election", g.master().map(m -> m.name() + " is the new master (log " + m.logPosition()
+              + ", priority " + m.priority() + ")").orElse("no master: a two-site group stays read-only"),
+              null, -1, 0, "");
+        }
+        if (round == RESTART_AFTER) {
+          SimulatedNode back = g.node(0);
+          back.start();
+          event("restart", back.name() + " is back as " + back.role().name().toLowerCase(Locale.ROOT), null, -1, 0, "");
+        }
+      }
+      case "classic" -> {
+        if (round == KILL_AFTER) {
+          event("chaos", "stopping the primary " + g.node(0).name() + " (no replication, standbys not running)",
+              null, -1, 0, "");
+          g.node(0).stop();
+          g.node(1).start();
+          event("standby", g.node(1).name() + " started on the shared disk and serves now", null, -1, 0, "");
+        }
+      }
+      case "rolling" -> {
+        if (round % 2 == 0 && round / 2 <= g.nodes().size()) {
+          SimulatedNode n = g.node(round / 2 - 1);
+          boolean wasMaster = n.role().name().equals("MASTER");
+          event("upgrade", "restarting " + n.name() + (wasMaster ? " (the master)" : ""), null, -1, 0, "");
+          n.stop();
+          if (wasMaster) {
+            event("election", g.master().map(m -> m.name() + " is the new master").orElse("no master"), null, -1, 0, "");
+          }
+          n.start();
+          event("upgrade", n.name() + " is back as " + n.role().name().toLowerCase(Locale.ROOT), null, -1, 0, "");
+        }
+      }
+      default -> throw new IllegalStateException(mode);
+    }
+  }
+
+  private void read(ImapFailoverClient imap, SimulatedReplicationGroup g) {
+    long t0 = System.nanoTime();
+    try {
+      FailoverResult.Served<IMAPStore> s = imap.connectTraced(g.replicationGroup(Protocol.IMAP), ALICE, Intent.READ);
+      int count;
+      try (IMAPStore store = s.value()) {
+        Folder inbox = store.getFolder("INBOX");
+        inbox.open(Folder.READ_ONLY);
+        count = inbox.getMessageCount();
+      }
+      record("imap-read", true, s.host(), s.trace(), t0, "read INBOX: " + count + " messages");
+    } catch (Exception e) {
+      record("imap-read", false, null, null, t0, e.getMessage());
     }
   }
 
@@ -164,7 +231,7 @@ final class DemoCommand implements Callable<Integer> {
       boolean ok = r.allDelivered();
       record("lmtp", ok, r.host(), r.trace(), t0, ok ? "delivered to alice" : "not delivered: " + r.recipients());
     } catch (Exception e) {
-      record("lmtp", false, null, null, t0, e.getMessage());
+      refusedOrFailed("lmtp", e, t0);
     }
   }
 
@@ -179,7 +246,7 @@ final class DemoCommand implements Callable<Integer> {
       }
       record("imap", true, s.host(), s.trace(), t0, "appended to INBOX");
     } catch (Exception e) {
-      record("imap", false, null, null, t0, e.getMessage());
+      refusedOrFailed("imap", e, t0);
     }
   }
 
@@ -196,7 +263,7 @@ final class DemoCommand implements Callable<Integer> {
       }
       record("pop", true, s.host(), s.trace(), t0, "STAT: " + count + " messages");
     } catch (Exception e) {
-      record("pop", false, null, null, t0, e.getMessage());
+      refusedOrFailed("pop", e, t0);
     }
   }
 
@@ -212,6 +279,22 @@ final class DemoCommand implements Callable<Integer> {
     } catch (Exception e) {
       record("ens", false, null, null, t0, e.getMessage());
       return false;
+    }
+  }
+
+  /** A write refused because the group has no master is what a two-site group must do: counted apart. */
+  private void refusedOrFailed(String client, Exception e, long t0) {
+    boolean noMaster = false;
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof org.repgroup.core.failover.NoMasterException) {
+        noMaster = true;
+      }
+    }
+    if (noMaster) {
+      stats.computeIfAbsent(client, c -> new Stats()).refused++;
+      event(client, "refused: the group has no master (read-only)", null, (System.nanoTime() - t0) / 1_000_000, 1, "");
+    } else {
+      record(client, false, null, null, t0, e.getMessage());
     }
   }
 
@@ -274,6 +357,7 @@ final class DemoCommand implements Callable<Integer> {
         m.put("client", c);
         m.put("ops", s.ops);
         m.put("failed", s.failed);
+        m.put("refusedNoMaster", s.refused);
         m.put("failovers", s.failovers);
         m.put("maxMillis", s.maxMillis);
         m.put("hosts", List.copyOf(s.hosts));
@@ -285,6 +369,7 @@ final class DemoCommand implements Callable<Integer> {
       sum.put("eventsPublished", published);
       sum.put("eventsReceived", received.size());
       sum.put("master", g.master().map(SimulatedNode::name).orElse(null));
+      sum.put("mode", mode);
       Map<String, Object> doc = new LinkedHashMap<>();
       doc.put("ok", ok);
       doc.put("host", null);
@@ -298,10 +383,14 @@ final class DemoCommand implements Callable<Integer> {
       return ok ? 0 : 1;
     }
     out.println();
-    out.println(bold("Summary"));
-    out.printf("  %-8s %4s %7s %10s %7s  %s%n", "client", "ops", "failed", "failovers", "max ms", "hosts used");
-    stats.forEach((c, s) -> out.printf("  %-8s %4d %7d %10d %7d  %s%n", c, s.ops, s.failed, s.failovers, s.maxMillis,
-        String.join(",", s.hosts)));
+    out.println(bold("Summary") + " (mode " + mode + ")");
+    out.printf("  %-9s %4s %7s %8s %10s %7s  %s%n", "client", "ops", "failed", "refused", "failovers", "max ms",
+        "hosts used");
+    stats.forEach((c, s) -> out.printf("  %-9s %4d %7d %8d %10d %7d  %s%n", c, s.ops, s.failed, s.refused, s.failovers,
+        s.maxMillis, String.join(",", s.hosts)));
+    if (stats.values().stream().anyMatch(s -> s.refused > 0)) {
+      out.println("  (refused: writes the group turned away because it has no master, as a two-site group must)");
+    }
     out.printf("  alice's mailbox: %d messages, %d expected (LMTP deliveries + IMAP appends): %s%n", inMailbox, expected,
         inMailbox == expected ? "none lost, none duplicated" : "MISMATCH");
     out.printf("  ENS: %d published, %d received by the subscriber: %s%n", published, received.size(),
@@ -348,6 +437,7 @@ final class DemoCommand implements Callable<Integer> {
   private static final class Stats {
     int ops;
     int failed;
+    int refused;
     int failovers;
     long maxMillis;
     final TreeSet<String> hosts = new TreeSet<>();

@@ -208,4 +208,34 @@ class ProbeCliTest {
     assertThat(summary.get("eventsReceived")).isEqualTo(summary.get("eventsPublished"));
     assertThat(list(r.get("timeline"))).anySatisfy(e -> assertThat(e.get("actor")).isEqualTo("election"));
   }
+
+  @Test
+  void demoRunsEveryModeToTheEnd() {
+    for (String mode : new String[] {"two-site", "classic", "rolling"}) {
+      stdout.reset();
+      int exit = ProbeMain.run("demo", "--mode", mode, "--json", "--pace", "0");
+
+      Map<String, Object> r = JsonReader.object(stdout.toString(StandardCharsets.UTF_8));
+      assertThat(exit).as(mode).isZero();
+      @SuppressWarnings("unchecked")
+      Map<String, Object> summary = (Map<String, Object>) r.get("summary");
+      assertThat(summary.get("mode")).isEqualTo(mode);
+      assertThat(summary.get("messagesInMailbox")).as(mode).isEqualTo(summary.get("messagesExpected"));
+    }
+    assertThat(ProbeMain.run("demo", "--mode", "sideways")).isEqualTo(2);
+  }
+
+  @Test
+  void statusSaysNoMasterForATwoSiteGroupWhoseMasterDied() {
+    try (SimulatedReplicationGroup two = SimulatedReplicationGroup.builder().nodes(2).user("alice", "secret")
+        .startAsMaster(0).build()) {
+      two.node(0).kill();
+
+      Map<String, Object> r = json(0, "status", "--hosts", two.hostList(Protocol.POP).toString(), "--protocol", "pop",
+          "--user", "alice", "--password", "secret", "--json");
+
+      assertThat(r.get("summary")).isEqualTo("no master (two-site): the group is read-only");
+      assertThat(list(r.get("hosts")).get(1)).containsEntry("role", "no-master");
+    }
+  }
 }
