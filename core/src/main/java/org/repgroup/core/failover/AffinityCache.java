@@ -238,6 +238,11 @@ public final class AffinityCache {
     downMarks.invalidateAll();
   }
 
+  /** The clock this cache's entries are stamped with. */
+  Ticker ticker() {
+    return ticker;
+  }
+
   /** The recheck interval of down marks. */
   public Duration recheckInterval() {
     return Duration.ofNanos(recheckNanos);

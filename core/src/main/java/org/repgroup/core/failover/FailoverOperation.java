@@ -142,7 +142,8 @@ final class FailoverOperation<T> {
     if (group.listedEntry(c.host(), protocol).isEmpty()) {
       return false;
     }
-    boolean fresh = ticker.read() - c.confirmedAtNanos() < policy.masterTrust().toNanos();
+    // Confirmation times are on the cache's clock, which may differ from the resources' clock.
+    boolean fresh = cache.ticker().read() - c.confirmedAtNanos() < policy.masterTrust().toNanos();
     return fresh && cache.health(group.resolve(c.host(), protocol)) == AffinityCache.HostHealth.UP;
   }
 
