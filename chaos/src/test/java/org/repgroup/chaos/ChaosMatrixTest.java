@@ -117,10 +117,26 @@ class ChaosMatrixTest {
 
     cacheClock.advance(cache.recheckInterval());
     assertThat(cache.health(h1)).isEqualTo(AffinityCache.HostHealth.RECHECK_DUE);
-    assertThat(concurrently(10, a, rg)).allSatisfy(s -> assertThat(s.host()).isEqualTo(g.node(1).address(a.protocol())));
-    // Not yet the scenario's "then exactly one probe": while the cached master answers first, nobody reaches
-    // the expired host at all (no background recheck yet; see docs/RELIABILITY.md). Never more than one, though:
-    assertThat(a.server(g.node(0)).connectionCount()).as("no herd on the expired host").isLessThanOrEqualTo(2);
+    List<AdapterUnderTest.Served> after = concurrently(10, a, rg);
+
+    assertThat(after).allSatisfy(s -> {
+      assertThat(s.host()).isEqualTo(g.node(1).address(a.protocol()));
+      assertThat(s.trace().attempts()).as("nobody waited for the recheck").hasSize(1);
+    });
+    await(() -> a.server(g.node(0)).connectionCount() == 2, "the recheck's connection");
+    await(() -> cache.health(h1) == AffinityCache.HostHealth.DOWN, "H1 down again: still silent");
+    concurrently(5, a, rg);
+    assertThat(a.server(g.node(0)).connectionCount()).as("exactly one probe per recheck interval").isEqualTo(2);
+  }
+
+  static void await(java.util.function.BooleanSupplier condition, String what) {
+    long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > end) {
+        throw new AssertionError("timed out waiting for " + what);
+      }
+      Thread.onSpinWait();
+    }
   }
 
   /** Scenario 4: loops and chains stop at the first revisit or the hop limit; strangers are never contacted. */

@@ -22,6 +22,18 @@ public interface Attempt<T> {
   AttemptOutcome<T> attempt(AttemptContext context) throws Exception;
 
   /**
+   * A cheap check that a host is alive which changes nothing on the server
+   * (connect and read the greeting, say), for the single recheck of a host whose
+   * down mark expired while other hosts serve the operation: the check runs on
+   * the side and the operation does not wait for it. It must never perform the
+   * operation itself (an LMTP probe must not deliver). Defaults to none: such a
+   * host is then rechecked only when an operation reaches it in order.
+   */
+  default java.util.Optional<HostProbe> prober() {
+    return java.util.Optional.empty();
+  }
+
+  /**
    * Releases a value that succeeded but lost the race (another host answered
    * first, or the operation had already ended): close the connection. Defaults
    * to closing an {@link AutoCloseable} value quietly.

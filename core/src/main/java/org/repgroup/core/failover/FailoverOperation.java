@@ -186,6 +186,12 @@ final class FailoverOperation<T> {
     for (HostAddress entry : entries) {
       HostAddress resolved = group.resolve(entry, protocol);
       AffinityCache.HostHealth health = cache.health(resolved);
+      if (health == AffinityCache.HostHealth.RECHECK_DUE && !usable.isEmpty() && attempt.prober().isPresent()
+          && cache.tryAcquireRecheck(resolved)) {
+        // Healthy hosts come first: recheck this one on the side, without making the operation wait.
+        recheckInBackground(new Candidate(entry, resolved, 0, null));
+        continue;
+      }
       if (health == AffinityCache.HostHealth.UP
           || (health == AffinityCache.HostHealth.RECHECK_DUE && cache.tryAcquireRecheck(resolved))) {
         Candidate c = new Candidate(entry, resolved, 0, null);
@@ -202,6 +208,33 @@ final class FailoverOperation<T> {
       }
     }
     return usable;
+  }
+
+  /**
+   * The single recheck of a host whose down mark expired, by the attempt's
+   * probe. Its result only updates the host's health; the operation neither
+   * waits for it nor uses it.
+   */
+  private void recheckInBackground(Candidate c) {
+    HostProbe probe = attempt.prober().orElseThrow();
+    Running r = new Running(-1, c, cache.nextSequence(), ticker.read());
+    try {
+      executor.execute(() -> {
+        AttemptOutcome<Void> outcome;
+        try {
+          outcome = probe.probe(r);
+        } catch (Exception e) {
+          outcome = AttemptOutcome.unavailable(describe(e), e);
+        }
+        if (outcome instanceof AttemptOutcome.Unavailable<Void> u) {
+          cache.markDown(c.resolved, "recheck: " + u.reason());
+        } else if (cache.markUp(c.resolved)) {
+          listener.hostMarkedUp(c.resolved);
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      LOG.debug("no thread for the recheck of {}", c.resolved);
+    }
   }
 
   private Optional<HostAddress> preferred() {

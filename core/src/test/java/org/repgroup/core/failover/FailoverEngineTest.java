@@ -591,4 +591,39 @@ class FailoverEngineTest {
     assertThat(served(f.get(5, TimeUnit.SECONDS)).host()).isEqualTo(H1);
     assertThat(a.started).containsExactly(H1);
   }
+
+  @Test
+  void expiredHostIsRecheckedOnceOnTheSideWhileAHealthyHostServes() throws Exception {
+    policy = policy.toBuilder().stagger(Duration.ZERO).build();
+    cache.markDown(H1, "black hole");
+    cache.recordLastGoodHost("store1", H2, cache.nextSequence());
+    java.util.concurrent.atomic.AtomicInteger probes = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.CountDownLatch probed = new java.util.concurrent.CountDownLatch(1);
+    ScriptedAttempt scripted = new ScriptedAttempt().succeeds(H1).succeeds(H2).succeeds(H3);
+    Attempt<String> withProbe = new Attempt<>() {
+      @Override
+      public AttemptOutcome<String> attempt(AttemptContext context) {
+        return scripted.attempt(context);
+      }
+
+      @Override
+      public java.util.Optional<HostProbe> prober() {
+        return java.util.Optional.of(ctx -> {
+          probes.incrementAndGet();
+          probed.countDown();
+          return AttemptOutcome.success(null);
+        });
+      }
+    };
+    clock.advance(Duration.ofSeconds(30));
+
+    for (int i = 0; i < 5; i++) {
+      assertThat(served(engine().execute(group, Protocol.IMAP, Intent.READ_NO_REFERRALS, withProbe)).host()).isEqualTo(H2);
+    }
+
+    assertThat(probed.await(5, TimeUnit.SECONDS)).isTrue();
+    await(() -> cache.health(H1) == AffinityCache.HostHealth.UP, "H1 up after its recheck");
+    assertThat(probes.get()).isEqualTo(1);
+    assertThat(scripted.count(H1)).as("the operations never waited for H1").isZero();
+  }
 }

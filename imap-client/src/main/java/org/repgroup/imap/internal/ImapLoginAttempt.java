@@ -45,6 +45,12 @@ public final class ImapLoginAttempt implements Attempt<IMAPStore> {
     this.listener = listener;
   }
 
+  /** A recheck reads the greeting only: it never logs in or sends mail. */
+  @Override
+  public java.util.Optional<org.repgroup.core.failover.HostProbe> prober() {
+    return java.util.Optional.of(org.repgroup.core.net.GreetingProbe.expecting("* OK"));
+  }
+
   @Override
   public AttemptOutcome<IMAPStore> attempt(AttemptContext ctx) {
     ObservedSocketFactory socket;

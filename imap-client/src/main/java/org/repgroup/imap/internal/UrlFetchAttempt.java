@@ -70,6 +70,12 @@ public final class UrlFetchAttempt implements Attempt<UrlFetchAttempt.OpenFetch>
     }
   }
 
+  /** A recheck reads the greeting only: it never logs in or sends mail. */
+  @Override
+  public java.util.Optional<org.repgroup.core.failover.HostProbe> prober() {
+    return java.util.Optional.of(org.repgroup.core.net.GreetingProbe.expecting("* OK"));
+  }
+
   @Override
   public AttemptOutcome<OpenFetch> attempt(AttemptContext ctx) {
     Socket socket = new Socket();

@@ -72,6 +72,12 @@ public final class DeliveryAttempt implements Attempt<List<RecipientResult>> {
     return out;
   }
 
+  /** A recheck reads the greeting only: it never logs in or sends mail. */
+  @Override
+  public java.util.Optional<org.repgroup.core.failover.HostProbe> prober() {
+    return java.util.Optional.of(org.repgroup.core.net.GreetingProbe.expecting("220"));
+  }
+
   @Override
   public AttemptOutcome<List<RecipientResult>> attempt(AttemptContext ctx) throws Exception {
     LmtpConnection conn = pool.take(ctx.host());

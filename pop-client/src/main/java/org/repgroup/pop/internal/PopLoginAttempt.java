@@ -46,6 +46,12 @@ public final class PopLoginAttempt implements Attempt<POP3Store> {
     this.mode = authorizationId != null ? PopLoginMode.SASL_PLAIN : mode;
   }
 
+  /** A recheck reads the greeting only: it never logs in or sends mail. */
+  @Override
+  public java.util.Optional<org.repgroup.core.failover.HostProbe> prober() {
+    return java.util.Optional.of(org.repgroup.core.net.GreetingProbe.expecting("+OK"));
+  }
+
   @Override
   public AttemptOutcome<POP3Store> attempt(AttemptContext ctx) {
     ObservedSocketFactory socket;
