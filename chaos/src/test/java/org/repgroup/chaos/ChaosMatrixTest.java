@@ -254,4 +254,81 @@ class ChaosMatrixTest {
     assertThat(a.server(g.node(1)).connectionCount()).isZero();
     assertThat(a.server(g.node(2)).connectionCount()).isZero();
   }
+
+  /** Scenario 2: a host that greets and then goes silent costs its response timeout, inside the deadline. */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("adapters")
+  void hostSilentAfterItsGreetingIsLeftWithinTheDeadlineAndNotCached(AdapterUnderTest a) throws Exception {
+    SimulatedReplicationGroup g = group(1);
+    g.node(0).setFault(Fault.stallAfterGreeting());
+    ReplicationGroup rg = g.replicationGroup(a.protocol());
+
+    AdapterUnderTest.Served s = a.write(resources, POLICY, rg);
+
+    assertThat(s.host()).isEqualTo(g.node(1).address(a.protocol()));
+    assertThat(s.trace().elapsed()).isLessThan(POLICY.deadline());
+    assertThat(cache.master(rg.name())).hasValueSatisfying(m -> assertThat(m.host()).isEqualTo(s.host()));
+  }
+
+  /** Scenario 2, variant: the master freezes in the middle of a command: a retryable error, within the timeouts. */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("adapters")
+  void masterFreezingMidCommandFailsThatCommandWithARetryableErrorAndIsDropped(AdapterUnderTest a) throws Exception {
+    SimulatedReplicationGroup g = group(1);
+    ReplicationGroup rg = g.replicationGroup(a.protocol());
+    HostAddress master = g.node(1).address(a.protocol());
+    long start = System.nanoTime();
+    switch (a.name()) {
+      case "IMAP" -> {
+        try (org.eclipse.angus.mail.imap.IMAPStore store = org.repgroup.imap.ImapFailoverClient.builder(resources)
+            .policy(POLICY).build().connect(rg, AdapterUnderTest.ALICE, org.repgroup.core.failover.Intent.WRITE)) {
+          g.node(1).imap().setFault(Fault.stallAtCommand("EXAMINE"));
+          start = System.nanoTime();
+          assertThatThrownBy(() -> store.getFolder("INBOX").open(jakarta.mail.Folder.READ_ONLY))
+              .isInstanceOf(jakarta.mail.MessagingException.class);
+        }
+      }
+      case "POP" -> {
+        try (org.eclipse.angus.mail.pop3.POP3Store store = org.repgroup.pop.PopFailoverClient.builder(resources)
+            .policy(POLICY).build().connect(rg, AdapterUnderTest.ALICE)) {
+          g.node(1).pop().setFault(Fault.stallAtCommand("STAT"));
+          start = System.nanoTime();
+          assertThatThrownBy(() -> store.getFolder("INBOX").open(jakarta.mail.Folder.READ_WRITE))
+              .isInstanceOf(jakarta.mail.MessagingException.class);
+        }
+      }
+      case "LMTP" -> {
+        g.node(1).lmtp().setFault(Fault.stallAtCommand("DATA"));
+        assertThatThrownBy(() -> a.write(resources, POLICY, rg)).isInstanceOf(StoreUnavailableException.class);
+        assertThat(g.mailbox("alice")).as("nothing was delivered: safe to retry").isEmpty();
+        assertThat(cache.master(rg.name())).as("the frozen master is dropped")
+            .satisfiesAnyOf(m -> assertThat(m).isEmpty(), m -> assertThat(m.get().host()).isNotEqualTo(master));
+      }
+      default -> throw new AssertionError(a.name());
+    }
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(POLICY.deadline());
+  }
+
+  /** Scenario 10 (second half): an old master flapping back does not pull traffic until it is stable. */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("adapters")
+  void flappingOldFirstHostGetsNoTrafficWithinItsStabilityWindow(AdapterUnderTest a) throws Exception {
+    SimulatedReplicationGroup g = SimulatedReplicationGroup.builder().user("alice", "secret").classicFailover(true).build();
+    closeables.add(g);
+    ReplicationGroup rg = g.replicationGroup(a.protocol());
+    assertThat(a.write(resources, POLICY, rg).host()).isEqualTo(g.node(0).address(a.protocol()));
+    g.node(0).stop();
+    g.node(1).start();
+    assertThat(a.write(resources, POLICY, rg).host()).isEqualTo(g.node(1).address(a.protocol()));
+
+    // The old first host comes back and flaps; the cache forgets the current host meanwhile.
+    g.node(0).start();
+    cache.dropMaster(rg.name(), g.node(1).address(a.protocol()), Long.MAX_VALUE);
+    cache.markUp(g.node(0).address(a.protocol()));
+    int before = a.server(g.node(0)).connectionCount();
+
+    assertThat(a.write(resources, POLICY, rg).host()).as("within its stability window the flapping host goes last")
+        .isEqualTo(g.node(1).address(a.protocol()));
+    assertThat(a.server(g.node(0)).connectionCount()).isEqualTo(before);
+  }
 }

@@ -81,6 +81,8 @@ final class FailoverOperation<T> {
   private MasterDiscovery.Lead lead;
   private final Deque<Candidate> queue = new ArrayDeque<>();
   private final Set<HostAddress> triedThisPass = new HashSet<>();
+  /** Hosts of this pass that answered with a referral: going back to one of them is a loop. */
+  private final Set<HostAddress> referredThisPass = new HashSet<>();
   private final Map<Long, Running> running = new LinkedHashMap<>();
   private final List<AttemptRecord> records = new ArrayList<>();
   private final List<HostAddress> referralPath = new ArrayList<>();
@@ -167,6 +169,7 @@ final class FailoverOperation<T> {
   private void beginPass() {
     pass++;
     triedThisPass.clear();
+    referredThisPass.clear();
     hopsThisPass = 0;
     readOnlySeen = false;
     queue.clear();
@@ -470,13 +473,17 @@ final class FailoverOperation<T> {
       refusal = "not followed: this client never follows referrals";
     } else if (!group.mayReferTo(target, protocol)) {
       refusal = "referral to " + target + " refused: not in group " + group.name() + " and not allowed";
-    } else if (triedThisPass.contains(target)) {
+    } else if (referredThisPass.contains(target) || target.equals(from)) {
       stop = FailureKind.REFERRAL_LOOP;
       refusal = "referral loop: " + target + " was already visited";
+    } else if (triedThisPass.contains(target)) {
+      // It failed already in this pass: the referring host points at a dead master. Not a loop: next host.
+      refusal = "not followed: " + target + " already failed in this pass";
     } else if (hopsThisPass >= policy.maxReferralHops()) {
       stop = FailureKind.REFERRAL_HOP_LIMIT;
       refusal = "hop limit " + policy.maxReferralHops() + " reached";
     }
+    referredThisPass.add(from);
     String detail = "referral to " + target + (ref.detail().isEmpty() ? "" : ": " + ref.detail());
     record(r, AttemptRecord.Kind.REFERRAL, refusal == null ? detail : detail + "; " + refusal, null);
     if (refusal != null) {

@@ -626,4 +626,15 @@ class FailoverEngineTest {
     assertThat(probes.get()).isEqualTo(1);
     assertThat(scripted.count(H1)).as("the operations never waited for H1").isZero();
   }
+
+  @Test
+  void referralToAHostThatAlreadyFailedInThePassIsNotALoop() throws Exception {
+    policy = policy.toBuilder().stagger(Duration.ZERO).build();
+    ScriptedAttempt a = new ScriptedAttempt().unavailable(H1).refers(H2, H1).succeeds(H3);
+
+    FailoverResult.Served<String> s = served(run(Intent.WRITE, a));
+
+    assertThat(s.host()).isEqualTo(H3);
+    assertThat(s.trace().attempts().get(1).detail()).contains("already failed in this pass");
+  }
 }
