@@ -31,8 +31,8 @@ import org.repgroup.testkit.SimulatedReplicationGroup;
 /**
  * The chaos matrix (issue 7), scenario by scenario, each run for every adapter
  * against the testkit group. Time that matters is either a ManualClock (down-mark
- * expiry) or small real timeouts with bounds far from them. Scenarios 2, 3, 5, 6,
- * 7 and 9 are not here yet; docs/RELIABILITY.md says which hold and which are open.
+ * expiry) or small real timeouts with bounds far from them. Scenario 5 is covered by
+ * BurlFetcherTest, scenario 9 is not implemented; docs/RELIABILITY.md has the matrix.
  */
 @Timeout(60)
 class ChaosMatrixTest {
@@ -330,5 +330,132 @@ class ChaosMatrixTest {
     assertThat(a.write(resources, POLICY, rg).host()).as("within its stability window the flapping host goes last")
         .isEqualTo(g.node(1).address(a.protocol()));
     assertThat(a.server(g.node(0)).connectionCount()).isEqualTo(before);
+  }
+
+  /** Scenario 7: the whole group down past the recheck interval, then back on new addresses: no restart needed. */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("adapters")
+  void totalOutageThenRecoveryOnNewAddresses(AdapterUnderTest a) throws Exception {
+    SimulatedReplicationGroup g = group(0);
+    java.util.Map<String, java.net.InetAddress> dns = new java.util.concurrent.ConcurrentHashMap<>();
+    java.net.InetAddress first = java.net.InetAddress.getByName("127.0.0.1");
+    java.net.InetAddress moved = java.net.InetAddress.getByName("127.0.0.2");
+    List<HostAddress> named = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      dns.put("h" + i + ".chaos.test", first);
+      named.add(HostAddress.of("h" + i + ".chaos.test", g.node(i).address(a.protocol()).port().orElseThrow()));
+    }
+    RepgroupResources controlled = RepgroupResources.builder().affinityCache(cache)
+        .resolver(host -> List.of(java.util.Optional.ofNullable(dns.get(host))
+            .orElseThrow(() -> new java.net.UnknownHostException(host)))).build();
+    closeables.add(controlled);
+    ReplicationGroup rg = ReplicationGroup.builder("named", new StoreHostList(named)).build();
+    assertThat(a.write(controlled, POLICY, rg).host()).isEqualTo(named.get(0));
+
+    for (int i = 0; i < 3; i++) {
+      g.node(i).stop();
+    }
+    assertThatThrownBy(() -> a.write(controlled, POLICY, rg)).satisfies(e -> {
+      assertThat(kindOf(e)).isEqualTo(FailureKind.ALL_UNAVAILABLE);
+      for (HostAddress h : named) {
+        assertThat(e.getMessage()).contains(h.toString());
+      }
+    });
+    cacheClock.advance(cache.recheckInterval().plusSeconds(1));
+
+    for (int i = 0; i < 3; i++) {
+      g.node(i).moveTo(moved);
+      dns.put("h" + i + ".chaos.test", moved);
+    }
+    for (int i = 0; i < 3; i++) {
+      g.node(i).start();
+    }
+
+    assertThat(a.write(controlled, POLICY, rg).host()).isIn(named);
+  }
+
+  /**
+   * Scenario 6 (scaled to 300 sessions for a 2-core CI): the master dies under load; the dead master gets one
+   * attempt, one discovery serves everyone, and new connections to the new master stay under the rate cap.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("adapters")
+  void masterDeathUnderManySessionsRespectsTheConnectionRateCap(AdapterUnderTest a) throws Exception {
+    double perSecond = 300;
+    int burst = 30;
+    AffinityCache capped = AffinityCache.builder().ticker(cacheClock).connectionRateLimit(perSecond, burst).build();
+    java.util.concurrent.atomic.AtomicInteger deadAttempts = new java.util.concurrent.atomic.AtomicInteger();
+    SimulatedReplicationGroup g = group(0);
+    HostAddress dead = g.node(0).address(a.protocol());
+    RepgroupResources shared = RepgroupResources.builder().affinityCache(capped)
+        .listener(new org.repgroup.core.failover.FailoverListener() {
+          @Override
+          public void attemptStart(org.repgroup.core.failover.OperationInfo op, HostAddress host, int hop) {
+            if (host.equals(dead)) {
+              deadAttempts.incrementAndGet();
+            }
+          }
+        }).build();
+    closeables.add(shared);
+    ReplicationGroup rg = g.replicationGroup(a.protocol());
+    capped.recordMaster(rg.name(), g.node(0).address(a.protocol()), capped.nextSequence(), true);
+    cacheClock.advance(POLICY.masterTrust());
+    g.node(0).kill();
+    FailoverPolicy patient = POLICY.toBuilder().deadline(Duration.ofSeconds(8)).build();
+
+    ExecutorService pool = Executors.newFixedThreadPool(60);
+    List<Future<AdapterUnderTest.Served>> fs = new ArrayList<>();
+    try {
+      for (int i = 0; i < 300; i++) {
+        fs.add(pool.submit(() -> a.write(shared, patient, rg)));
+      }
+      for (Future<AdapterUnderTest.Served> f : fs) {
+        assertThat(f.get().host()).isEqualTo(g.node(1).address(a.protocol()));
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+
+    assertThat(deadAttempts.get()).as("attempts on the dead master").isEqualTo(1);
+    assertThat(shared.counters().snapshot().discoveriesJoined()).as("the others joined one discovery").isPositive();
+    List<Long> accepted = a.server(g.node(1)).acceptTimes();
+    long windowNanos = Duration.ofMillis(200).toNanos();
+    int worst = 0;
+    for (int i = 0, j = 0; i < accepted.size(); i++) {
+      while (accepted.get(i) - accepted.get(j) > windowNanos) {
+        j++;
+      }
+      worst = Math.max(worst, i - j + 1);
+    }
+    // Burst plus 200 ms at the cap, with slack for scheduling: never a synchronized wave of all 300.
+    assertThat(worst).as("new connections to the new master in any 200 ms").isLessThanOrEqualTo(burst + 60 + 20);
+  }
+
+  /** Scenario 3: switchover with a warm cache; the cache flips once and older observations cannot flip it back. */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("adapters")
+  void switchoverWithAWarmCacheFlipsTheCacheOnceAndForAll(AdapterUnderTest a) throws Exception {
+    SimulatedReplicationGroup g = group(0);
+    ReplicationGroup rg = g.replicationGroup(a.protocol());
+    HostAddress h1 = g.node(0).address(a.protocol());
+    HostAddress h2 = g.node(1).address(a.protocol());
+    long beforeTheFlip = cache.nextSequence();
+    cache.recordMaster(rg.name(), h1, cache.nextSequence(), true);
+    // Switchover: H1 demoted (it now refers to H2), H2 promoted.
+    g.switchover(1);
+
+    List<AdapterUnderTest.Served> all = concurrently(100, a, rg);
+
+    assertThat(all).allSatisfy(s -> assertThat(s.host()).isEqualTo(h2));
+    assertThat(cache.master(rg.name())).hasValueSatisfying(m -> {
+      assertThat(m.host()).isEqualTo(h2);
+      assertThat(m.confirmed()).isTrue();
+    });
+    assertThat(resources.counters().snapshot().masterChanges()).as("the cache flipped once").isEqualTo(1);
+    assertThat(cache.recordMaster(rg.name(), h1, beforeTheFlip, true)).as("a late answer from before the flip").isFalse();
+    assertThat(cache.master(rg.name()).orElseThrow().host()).isEqualTo(h2);
+    int h1Before = a.server(g.node(0)).connectionCount();
+    assertThat(a.write(resources, POLICY, rg).trace().attempts()).as("new writes go straight to H2").hasSize(1);
+    assertThat(a.server(g.node(0)).connectionCount()).isEqualTo(h1Before);
   }
 }

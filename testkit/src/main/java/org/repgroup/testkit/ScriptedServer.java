@@ -31,6 +31,7 @@ public abstract class ScriptedServer implements AutoCloseable {
   private final List<List<String>> transcripts = new CopyOnWriteArrayList<>();
   private final Map<String, CommandHandler> handlers = new ConcurrentHashMap<>();
   private final AtomicInteger connections = new AtomicInteger();
+  private final List<Long> acceptTimes = new CopyOnWriteArrayList<>();
   private volatile Fault fault;
   private volatile String greeting;
   private volatile javax.net.ssl.SSLContext tls;
@@ -39,6 +40,7 @@ public abstract class ScriptedServer implements AutoCloseable {
   private java.util.concurrent.Future<?> acceptTask;
   /** Holds the port while not listening, so no client socket is given it as a source port (self-connect). */
   private Socket portHold;
+  private volatile InetAddress bindAddress = InetAddress.getLoopbackAddress();
   private int port;
   private volatile boolean closed;
 
@@ -62,7 +64,7 @@ public abstract class ScriptedServer implements AutoCloseable {
     releasePort();
     ServerSocket ss = new ServerSocket();
     ss.setReuseAddress(true);
-    ss.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 200);
+    ss.bind(new InetSocketAddress(bindAddress, port), 200);
     port = ss.getLocalPort();
     listener = ss;
     acceptTask = threads.submit(() -> acceptLoop(ss));
@@ -124,7 +126,7 @@ public abstract class ScriptedServer implements AutoCloseable {
     try {
       Socket hold = new Socket();
       hold.setReuseAddress(true);
-      hold.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+      hold.bind(new InetSocketAddress(bindAddress, port));
       portHold = hold;
     } catch (IOException e) {
       // Best effort: without it, a refused port may rarely self-connect.
@@ -162,6 +164,7 @@ public abstract class ScriptedServer implements AutoCloseable {
         return;
       }
       connections.incrementAndGet();
+      acceptTimes.add(System.nanoTime());
       try {
         // Replies go out line by line: without this, Nagle and delayed ACKs add 40 ms per exchange.
         socket.setTcpNoDelay(true);
@@ -336,9 +339,17 @@ public abstract class ScriptedServer implements AutoCloseable {
     handlers.clear();
   }
 
-  /** 127.0.0.1 and the port. */
+  /**
+   * Listens on {@code address} (another loopback address such as 127.0.0.2) from
+   * the next {@link #start()} on, same port: a host coming back on a new address.
+   */
+  public synchronized void bindAddress(InetAddress address) {
+    this.bindAddress = address;
+  }
+
+  /** The listening address (127.0.0.1 unless moved) and the port. */
   public HostAddress address() {
-    return HostAddress.of("127.0.0.1", port());
+    return HostAddress.of(bindAddress.getHostAddress(), port());
   }
 
   /** The port (assigned by {@link #start()}). */
@@ -352,6 +363,11 @@ public abstract class ScriptedServer implements AutoCloseable {
   /** Connections accepted so far. */
   public int connectionCount() {
     return connections.get();
+  }
+
+  /** When each connection was accepted ({@link System#nanoTime()}), in order: for rate assertions. */
+  public List<Long> acceptTimes() {
+    return List.copyOf(acceptTimes);
   }
 
   /** Every line clients sent, all connections, in order of arrival per connection. */
@@ -397,6 +413,7 @@ public abstract class ScriptedServer implements AutoCloseable {
   /** Forgets recorded lines and the connection count. */
   public void clearRecords() {
     transcripts.clear();
+    acceptTimes.clear();
     connections.set(0);
   }
 
@@ -407,6 +424,6 @@ public abstract class ScriptedServer implements AutoCloseable {
 
   @Override
   public String toString() {
-    return name + "@" + (port == 0 ? "unstarted" : "127.0.0.1:" + port);
+    return name + "@" + (port == 0 ? "unstarted" : bindAddress.getHostAddress() + ":" + port);
   }
 }

@@ -149,6 +149,13 @@ public final class SimulatedNode {
     group.nodeStarted(this);
   }
 
+  /** The node's servers listen on {@code address} from its next {@link #start()} on (same ports). */
+  public void moveTo(java.net.InetAddress address) {
+    for (ScriptedServer s : servers()) {
+      s.bindAddress(address);
+    }
+  }
+
   /** Applies {@code fault} to the node's three servers. */
   public void setFault(Fault fault) {
     for (ScriptedServer s : servers()) {

@@ -117,6 +117,21 @@ public final class SimulatedReplicationGroup implements AutoCloseable {
     return Optional.ofNullable(master);
   }
 
+  /**
+   * A planned switchover: node {@code index} becomes master (it catches up
+   * first), the old master turns replica and refers clients to it. Nothing stops.
+   */
+  public synchronized void switchover(int index) {
+    SimulatedNode next = nodes.get(index);
+    if (!next.isRunning()) {
+      throw new IllegalStateException(next.name() + " is not running");
+    }
+    if (master != null) {
+      next.setLogPosition(Math.max(next.logPosition(), master.logPosition()));
+    }
+    master = next;
+  }
+
   /** Elections held so far (including one at start when no node was started as master). */
   public synchronized int elections() {
     return elections;

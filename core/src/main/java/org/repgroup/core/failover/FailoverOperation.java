@@ -429,7 +429,6 @@ final class FailoverOperation<T> {
     } else if (outcome instanceof AttemptOutcome.Referral<T> ref) {
       referralSeen = true;
       hostAnswered(c.resolved);
-      forgetAsPreferred(r);
       onReferral(r, ref);
     } else if (outcome instanceof AttemptOutcome.Unavailable<T> u) {
       record(r, AttemptRecord.Kind.UNAVAILABLE, u.reason(), u.cause());
@@ -487,6 +486,8 @@ final class FailoverOperation<T> {
     String detail = "referral to " + target + (ref.detail().isEmpty() ? "" : ": " + ref.detail());
     record(r, AttemptRecord.Kind.REFERRAL, refusal == null ? detail : detail + "; " + refusal, null);
     if (refusal != null) {
+      // The referring host is not the master, and its pointer is not followed: forget it as preferred.
+      forgetAsPreferred(r);
       listener.referralRefused(info, from, target, refusal);
       if (stop != null) {
         extendPath(from, target);
@@ -502,10 +503,13 @@ final class FailoverOperation<T> {
     listener.referralFollowed(info, from, target);
     Optional<HostAddress> listed = group.listedEntry(target, protocol);
     if (intent.needsMaster() && listed.isPresent()) {
+      // The target replaces the referring host as the hint in one step: one change, not a drop and a set.
       HostAddress previous = cache.master(group.name()).map(AffinityCache.CachedHost::host).orElse(null);
       if (cache.recordMaster(group.name(), listed.get(), r.sequence, false)) {
         listener.masterChanged(group.name(), previous, listed.get());
       }
+    } else {
+      forgetAsPreferred(r);
     }
     queue.addFirst(new Candidate(listed.orElse(null), target, r.candidate.hop + 1, from));
     launchNext();
