@@ -458,4 +458,49 @@ class ChaosMatrixTest {
     assertThat(a.write(resources, POLICY, rg).trace().attempts()).as("new writes go straight to H2").hasSize(1);
     assertThat(a.server(g.node(0)).connectionCount()).isEqualTo(h1Before);
   }
+
+  /** Scenario 9 (reads are IMAP's): a slow host keeps a trickle of reads, is never marked down, and earns traffic back. */
+  @org.junit.jupiter.api.Test
+  void slowButAliveHostLosesReadsWithoutBeingMarkedDownAndGetsThemBackGradually() throws Exception {
+    SimulatedReplicationGroup g = SimulatedReplicationGroup.builder().user("alice", "secret")
+        .imapReferral(org.repgroup.testkit.ImapReferralStyle.OK).startAsMaster(2).build();
+    closeables.add(g);
+    ReplicationGroup rg = g.replicationGroup(org.repgroup.core.Protocol.IMAP);
+    HostAddress slowHost = g.node(0).address(org.repgroup.core.Protocol.IMAP);
+    HostAddress master = g.node(2).address(org.repgroup.core.Protocol.IMAP);
+    FailoverPolicy readPolicy = POLICY.toBuilder().slowHostProbeEvery(4).build();
+    org.repgroup.imap.ImapFailoverClient imap = org.repgroup.imap.ImapFailoverClient.builder(resources).policy(readPolicy).build();
+    g.node(0).imap().setFault(Fault.slow(Duration.ofMillis(40)));
+    for (int i = 0; i < 3; i++) {
+      try (var store = imap.connect(rg, AdapterUnderTest.ALICE, org.repgroup.core.failover.Intent.WRITE)) {
+        assertThat(store).isNotNull();
+      }
+    }
+
+    List<HostAddress> served = new ArrayList<>();
+    for (int i = 0; i < 16; i++) {
+      var s = imap.connectTraced(rg, AdapterUnderTest.ALICE, org.repgroup.core.failover.Intent.READ);
+      s.value().close();
+      served.add(s.host());
+    }
+
+    assertThat(served.get(0)).as("no latency known yet: list order").isEqualTo(slowHost);
+    assertThat(served.stream().filter(slowHost::equals).count()).as("only the probe share").isLessThanOrEqualTo(5);
+    assertThat(cache.health(slowHost)).as("slow is not dead").isEqualTo(AffinityCache.HostHealth.UP);
+    var write = imap.connectTraced(rg, AdapterUnderTest.ALICE, org.repgroup.core.failover.Intent.WRITE);
+    write.value().close();
+    assertThat(write.host()).as("writes stay on the master").isEqualTo(master);
+
+    g.node(0).imap().clearFault();
+    int reads = 0;
+    int inARow = 0;
+    while (inARow < 4 && reads < 200) {
+      var s = imap.connectTraced(rg, AdapterUnderTest.ALICE, org.repgroup.core.failover.Intent.READ);
+      s.value().close();
+      reads++;
+      inARow = s.host().equals(slowHost) ? inARow + 1 : 0;
+    }
+    assertThat(inARow).as("the recovered host serves reads again").isEqualTo(4);
+    assertThat(reads).as("gradually, through the probe share, not at once").isGreaterThan(4);
+  }
 }

@@ -34,6 +34,8 @@ public final class AffinityCache {
   public static final Duration DEFAULT_ENTRY_TTL = Duration.ofMinutes(10);
   /** Default time a host that came back stays behind stable hosts in the order: 30 s. */
   public static final Duration DEFAULT_STABILITY_WINDOW = Duration.ofSeconds(30);
+  /** Weight of the newest sample in a host's latency average: 0.3. */
+  static final double LATENCY_WEIGHT = 0.3;
   /** Default number of groups and hosts remembered: 100,000 each. */
   public static final long DEFAULT_MAXIMUM_SIZE = 100_000;
 
@@ -47,6 +49,7 @@ public final class AffinityCache {
   private final long burstNanos;
   private final Cache<HostAddress, long[]> connectionSchedule;
   private final Cache<HostAddress, Boolean> recovering;
+  private final Cache<HostAddress, double[]> latency;
   /** Single-flight master discovery; shared with the cache because it has the same sharing scope. */
   final MasterDiscovery discovery = new MasterDiscovery();
 
@@ -61,6 +64,7 @@ public final class AffinityCache {
     this.burstNanos = b.connectionsPerSecond == 0 ? 0 : (long) (b.connectionBurst * 1e9 / b.connectionsPerSecond);
     this.connectionSchedule = newCache(b, Duration.ofMinutes(1));
     this.recovering = b.stabilityWindow.isZero() ? null : newCache(b, b.stabilityWindow);
+    this.latency = newCache(b, b.entryTtl);
   }
 
   private static <K, V> Cache<K, V> newCache(Builder b, Duration ttl) {
@@ -231,10 +235,31 @@ public final class AffinityCache {
     }
   }
 
+  /** Records how long a successful attempt on {@code host} took (an exponentially weighted average). */
+  public void recordLatency(HostAddress host, java.time.Duration elapsed) {
+    double sample = elapsed.toNanos();
+    double[] avg = latency.get(host, h -> new double[] {sample});
+    synchronized (avg) {
+      avg[0] = avg[0] + LATENCY_WEIGHT * (sample - avg[0]);
+    }
+  }
+
+  /** The average latency of successful attempts on {@code host}, if any were recorded recently. */
+  public Optional<java.time.Duration> latency(HostAddress host) {
+    double[] avg = latency.getIfPresent(host);
+    if (avg == null) {
+      return Optional.empty();
+    }
+    synchronized (avg) {
+      return Optional.of(java.time.Duration.ofNanos((long) avg[0]));
+    }
+  }
+
   /** Forgets everything. */
   public void clear() {
     masters.invalidateAll();
     lastGoodHosts.invalidateAll();
+    latency.invalidateAll();
     downMarks.invalidateAll();
   }
 

@@ -48,6 +48,8 @@ final class FailoverOperation<T> {
 
   private static final Logger LOG = LoggerFactory.getLogger(FailoverOperation.class);
   private static final AtomicLong IDS = new AtomicLong();
+  /** Counts read operations, so one in {@code slowHostProbeEvery} keeps the plain order. */
+  private static final AtomicLong READS = new AtomicLong();
   private static final Exception PASS_FAILED = new Exception("every host of the pass failed", null, false, false) {
     private static final long serialVersionUID = 1L;
   };
@@ -210,7 +212,41 @@ final class FailoverOperation<T> {
         usable.add(new Candidate(entry, group.resolve(entry, protocol), 0, null));
       }
     }
+    if (!intent.needsMaster() && policy.slowHostFactor() > 0) {
+      // One read in slowHostProbeEvery goes to the slow hosts first, so they can show they recovered.
+      boolean probeSlow = READS.incrementAndGet() % policy.slowHostProbeEvery() == 0;
+      return bySpeed(usable, probeSlow);
+    }
     return usable;
+  }
+
+  /**
+   * Reads: hosts much slower than the fastest known one (by average latency) go
+   * after the others, order otherwise kept; on a probe read they go first instead,
+   * so a recovered host's average comes down and it gets its traffic back. Hosts
+   * with no latency yet count as fast.
+   */
+  private List<Candidate> bySpeed(List<Candidate> candidates, boolean slowFirst) {
+    long fastest = Long.MAX_VALUE;
+    for (Candidate c : candidates) {
+      fastest = Math.min(fastest, cache.latency(c.resolved).map(Duration::toNanos).orElse(Long.MAX_VALUE));
+    }
+    if (fastest == Long.MAX_VALUE) {
+      return candidates;
+    }
+    double limit = Math.max(fastest, 1) * policy.slowHostFactor();
+    List<Candidate> fast = new ArrayList<>();
+    List<Candidate> slow = new ArrayList<>();
+    for (Candidate c : candidates) {
+      boolean isSlow = cache.latency(c.resolved).map(l -> l.toNanos() > limit).orElse(false);
+      (isSlow ? slow : fast).add(c);
+    }
+    if (slowFirst) {
+      slow.addAll(fast);
+      return slow;
+    }
+    fast.addAll(slow);
+    return fast;
   }
 
   /**
@@ -413,6 +449,7 @@ final class FailoverOperation<T> {
     Candidate c = r.candidate;
     if (outcome instanceof AttemptOutcome.Success<T> s) {
       record(r, AttemptRecord.Kind.SUCCESS, "served", null);
+      cache.recordLatency(c.resolved, Duration.ofNanos(ticker.read() - r.startNanos));
       hostAnswered(c.resolved);
       HostAddress listed = group.listedEntry(c.resolved, protocol).orElse(null);
       if (listed != null) {

@@ -45,6 +45,15 @@ public final class FailoverPolicy {
    */
   public static final Duration DEFAULT_MASTER_TRUST = Duration.ofSeconds(5);
 
+  /**
+   * Default slow-host factor for reads: 4. A host whose average latency is more
+   * than this many times the fastest host's goes after the fast ones for read
+   * intents; writes always go to the master.
+   */
+  public static final double DEFAULT_SLOW_HOST_FACTOR = 4.0;
+  /** Default share of reads that ignore latency so slow hosts can show they recovered: 1 in 8. */
+  public static final int DEFAULT_SLOW_HOST_PROBE_EVERY = 8;
+
   private final Duration connectTimeout;
   private final Duration responseTimeout;
   private final Duration deadline;
@@ -56,6 +65,8 @@ public final class FailoverPolicy {
   private final double retryJitter;
   private final Duration retryMaxBackoff;
   private final Duration masterTrust;
+  private final double slowHostFactor;
+  private final int slowHostProbeEvery;
 
   private FailoverPolicy(Builder b) {
     this.connectTimeout = b.connectTimeout;
@@ -69,6 +80,8 @@ public final class FailoverPolicy {
     this.retryJitter = b.retryJitter;
     this.retryMaxBackoff = b.retryMaxBackoff;
     this.masterTrust = b.masterTrust;
+    this.slowHostFactor = b.slowHostFactor;
+    this.slowHostProbeEvery = b.slowHostProbeEvery;
   }
 
   /** The policy with every default. */
@@ -95,6 +108,8 @@ public final class FailoverPolicy {
     b.retryJitter = retryJitter;
     b.retryMaxBackoff = retryMaxBackoff;
     b.masterTrust = masterTrust;
+    b.slowHostFactor = slowHostFactor;
+    b.slowHostProbeEvery = slowHostProbeEvery;
     return b;
   }
 
@@ -153,13 +168,24 @@ public final class FailoverPolicy {
     return masterTrust;
   }
 
+  /** Slow-host factor for reads; 0 disables latency-aware ordering. */
+  public double slowHostFactor() {
+    return slowHostFactor;
+  }
+
+  /** One read in this many ignores latency, so a recovered host gets traffic back gradually. */
+  public int slowHostProbeEvery() {
+    return slowHostProbeEvery;
+  }
+
   @Override
   public String toString() {
     return "FailoverPolicy[connectTimeout=" + connectTimeout + ", responseTimeout=" + responseTimeout
         + ", deadline=" + deadline + ", stagger=" + stagger + ", maxReferralHops=" + maxReferralHops
         + ", maxPasses=" + maxPasses + ", retryInitialBackoff=" + retryInitialBackoff
         + ", retryMultiplier=" + retryMultiplier + ", retryJitter=" + retryJitter
-        + ", retryMaxBackoff=" + retryMaxBackoff + ", masterTrust=" + masterTrust + "]";
+        + ", retryMaxBackoff=" + retryMaxBackoff + ", masterTrust=" + masterTrust
+        + ", slowHostFactor=" + slowHostFactor + ", slowHostProbeEvery=" + slowHostProbeEvery + "]";
   }
 
   /** Builds a {@link FailoverPolicy}; setters reject bad values at once. */
@@ -175,8 +201,36 @@ public final class FailoverPolicy {
     private double retryJitter = DEFAULT_RETRY_JITTER;
     private Duration retryMaxBackoff = DEFAULT_RETRY_MAX_BACKOFF;
     private Duration masterTrust = DEFAULT_MASTER_TRUST;
+    private double slowHostFactor = DEFAULT_SLOW_HOST_FACTOR;
+    private int slowHostProbeEvery = DEFAULT_SLOW_HOST_PROBE_EVERY;
 
     private Builder() {}
+
+    /**
+     * For read intents, a host whose average latency exceeds this many times the
+     * fastest host's is tried after the fast ones (not marked down); 0 disables,
+     * else 1.5-100. Defaults to 4. See {@link #DEFAULT_SLOW_HOST_FACTOR}.
+     */
+    public Builder slowHostFactor(double factor) {
+      if (!(factor == 0.0 || (factor >= 1.5 && factor <= 100.0))) {
+        throw new IllegalArgumentException("slowHostFactor must be 0 or in 1.5-100, was " + factor);
+      }
+      this.slowHostFactor = factor;
+      return this;
+    }
+
+    /**
+     * One read in {@code every} (2-1000) keeps the plain list order so a slow host
+     * that recovered gets traffic back gradually. Defaults to 8. See
+     * {@link #DEFAULT_SLOW_HOST_PROBE_EVERY}.
+     */
+    public Builder slowHostProbeEvery(int every) {
+      if (every < 2 || every > 1000) {
+        throw new IllegalArgumentException("slowHostProbeEvery must be in 2-1000, was " + every);
+      }
+      this.slowHostProbeEvery = every;
+      return this;
+    }
 
     /** TCP connect timeout, &gt; 0. Defaults to 2 s. See {@link #DEFAULT_CONNECT_TIMEOUT}. */
     public Builder connectTimeout(Duration value) {

@@ -637,4 +637,16 @@ class FailoverEngineTest {
     assertThat(s.host()).isEqualTo(H3);
     assertThat(s.trace().attempts().get(1).detail()).contains("already failed in this pass");
   }
+
+  @Test
+  void readWithEveryHostMarkedDownStillTriesThemAll() throws Exception {
+    policy = policy.toBuilder().stagger(Duration.ZERO).build();
+    cache.markDown(H1, "x");
+    cache.markDown(H2, "x");
+    cache.markDown(H3, "x");
+    ScriptedAttempt a = new ScriptedAttempt().unavailable(H1).succeeds(H2).succeeds(H3);
+
+    assertThat(served(run(Intent.READ_NO_REFERRALS, a)).host()).isEqualTo(H2);
+    assertThat(a.started).containsExactly(H1, H2);
+  }
 }
