@@ -1,6 +1,7 @@
 package org.repgroup.imap;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import jakarta.mail.Folder;
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.repgroup.core.Credentials;
 import org.repgroup.core.Protocol;
 import org.repgroup.core.RepgroupResources;
+import org.repgroup.core.failover.AttemptRecord;
 import org.repgroup.core.failover.FailoverPolicy;
 import org.repgroup.core.failover.Intent;
 import org.repgroup.testkit.dovecot.Dovecot;
@@ -60,6 +62,63 @@ class ImapDovecotIT {
         assertThat(inbox.getMessage(1).getSubject()).isEqualTo("appended");
       }
       assertThat(g.messageCount("alice")).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void burlSkipsTheDownHostAndTheReferringReplicaAndFetchesFromTheMasterWithoutFollowing(@TempDir Path work)
+      throws Exception {
+    try (DovecotGroup g = DovecotGroup.builder(work).instances(3).user("alice", "secret")
+        .replicaOf(1, 2).start();
+         RepgroupResources resources = RepgroupResources.create()) {
+      byte[] body = "Subject: burl\r\n\r\nfetched by URL\r\n".getBytes(StandardCharsets.US_ASCII);
+      appendTo(g, 2, body);
+      String url = g.urlAuthForNewest(2, "alice", "secret");
+      g.instance(0).stop();
+      BurlFetcher burl = BurlFetcher.builder(resources, new Credentials("alice", "secret"))
+          .policy(FailoverPolicy.builder().stagger(Duration.ofMillis(100)).deadline(Duration.ofSeconds(10)).build())
+          .build();
+
+      try (UrlFetchResult r = burl.fetch(g.replicationGroup("dovecot", Protocol.IMAP), url)) {
+        assertThat(r.stream().readAllBytes()).isEqualTo(body);
+        assertThat(r.length()).isEqualTo(body.length);
+        assertThat(r.host()).isEqualTo(g.instance(2).imapAddress());
+        assertThat(r.trace().referralsFollowed()).isZero();
+        assertThat(r.trace().referralSeen()).isTrue();
+        assertThat(r.trace().attempts()).extracting(a -> a.host(), a -> a.kind()).containsSubsequence(
+            org.assertj.core.groups.Tuple.tuple(g.instance(0).imapAddress(), AttemptRecord.Kind.UNAVAILABLE),
+            org.assertj.core.groups.Tuple.tuple(g.instance(1).imapAddress(), AttemptRecord.Kind.REFERRAL),
+            org.assertj.core.groups.Tuple.tuple(g.instance(2).imapAddress(), AttemptRecord.Kind.SUCCESS));
+      }
+    }
+  }
+
+  @Test
+  void burlReportsATamperedUrlAsInvalidNotAsAnOutage(@TempDir Path work) throws Exception {
+    try (DovecotGroup g = DovecotGroup.builder(work).instances(2).user("alice", "secret").start();
+         RepgroupResources resources = RepgroupResources.create()) {
+      appendTo(g, 0, "Subject: x\r\n\r\ny\r\n".getBytes(StandardCharsets.US_ASCII));
+      String url = g.urlAuthForNewest(0, "alice", "secret");
+      String tampered = url.substring(0, url.length() - 4) + (url.endsWith("0000") ? "1111" : "0000");
+      BurlFetcher burl = BurlFetcher.builder(resources, new Credentials("alice", "secret")).build();
+
+      assertThatThrownBy(() -> burl.fetch(g.replicationGroup("dovecot", Protocol.IMAP), tampered))
+          .isInstanceOfSatisfying(BurlFetchException.class, e -> {
+            assertThat(e.reason()).isEqualTo(BurlFetchException.Reason.URL_INVALID);
+            assertThat(e.smtpReply()).startsWith("554");
+          });
+    }
+  }
+
+  private static void appendTo(DovecotGroup g, int instance, byte[] message) throws Exception {
+    try (RepgroupResources resources = RepgroupResources.create()) {
+      ImapFailoverClient imap = ImapFailoverClient.builder(resources).build();
+      var one = org.repgroup.core.ReplicationGroup.builder("one",
+          new org.repgroup.core.StoreHostList(java.util.List.of(g.instance(instance).imapAddress()))).build();
+      try (IMAPStore store = imap.connect(one, new Credentials("alice", "secret"), Intent.WRITE)) {
+        store.getFolder("INBOX").appendMessages(new Message[] {
+            new MimeMessage(Session.getInstance(new Properties()), new ByteArrayInputStream(message))});
+      }
     }
   }
 }

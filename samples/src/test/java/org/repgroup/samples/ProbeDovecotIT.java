@@ -33,7 +33,7 @@ class ProbeDovecotIT {
       assertThat(Dovecot.binary()).as(Dovecot.INSTALL_HINT).isPresent();
     }
     assumeTrue(Dovecot.binary().isPresent(), Dovecot.INSTALL_HINT);
-    dovecot = DovecotGroup.builder(work.resolve("dovecot")).instances(2).user("alice", "secret").replicaOf(0, 1).start();
+    dovecot = DovecotGroup.builder(work.resolve("dovecot")).instances(2).user("alice", "secret").user("bob", "bobpw").replicaOf(0, 1).start();
   }
 
   @AfterAll
@@ -92,5 +92,37 @@ class ProbeDovecotIT {
     assertThat(rows.get(0)).containsEntry("role", "replica")
         .containsEntry("referral", dovecot.instance(1).imapAddress().toString());
     assertThat(rows.get(1)).containsEntry("role", "master");
+  }
+
+  @Test
+  void burlFetchesFromTheMasterWithoutFollowingTheReplicasReferral(@TempDir Path dir) throws Exception {
+    Path msg = dir.resolve("m.eml");
+    String text = "Subject: burl probe\r\n\r\nfetched by URL\r\n";
+    Files.writeString(msg, text);
+    run(0, "imap", "--hosts", hosts(Protocol.IMAP), "--user", "bob", "--password", "bobpw", "--append",
+        msg.toString(), "--json");
+    String url = dovecot.urlAuthForNewest(1, "bob", "bobpw");
+    Path out = dir.resolve("fetched.eml");
+
+    Map<String, Object> burl = run(0, "burl", "--hosts", hosts(Protocol.IMAP), "--user", "bob", "--password", "bobpw",
+        "--url", url, "--out", out.toString(), "--json");
+
+    assertThat(burl).containsEntry("ok", true)
+        .containsEntry("host", dovecot.instance(1).imapAddress().toString())
+        .containsEntry("referrals", 0L)
+        .containsEntry("bytes", (long) text.length())
+        .containsEntry("error", null);
+    List<Map<String, Object>> attempts = list(burl.get("attempts"));
+    assertThat(attempts).extracting(a -> a.get("host"), a -> a.get("outcome")).containsExactly(
+        org.assertj.core.groups.Tuple.tuple(dovecot.instance(0).imapAddress().toString(), "referral"),
+        org.assertj.core.groups.Tuple.tuple(dovecot.instance(1).imapAddress().toString(), "success"));
+    assertThat(Files.readString(out)).isEqualTo(text);
+    assertThat(burl.toString()).doesNotContain("bobpw");
+
+    String tampered = url.substring(0, url.length() - 4) + (url.endsWith("0000") ? "1111" : "0000");
+    Map<String, Object> invalid = run(1, "burl", "--hosts", hosts(Protocol.IMAP), "--user", "bob", "--password",
+        "bobpw", "--url", tampered, "--json");
+    assertThat(invalid).containsEntry("ok", false).containsEntry("smtpReply", "554 5.6.6 BURL URL is invalid or expired");
+    assertThat((String) invalid.get("error")).contains("not valid");
   }
 }

@@ -1,9 +1,15 @@
 package org.repgroup.testkit.dovecot;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -94,6 +100,80 @@ public final class DovecotGroup implements AutoCloseable {
     return n;
   }
 
+  /**
+   * Logs in to instance {@code i} over IMAP and returns a URLAUTH URL (RFC 4467, GENURLAUTH with
+   * the INTERNAL mechanism) for the newest message in {@code user}'s INBOX, with access
+   * {@code user+<user>}: a BURL client logged in as that user may fetch it from any instance.
+   * ({@code submit+} URLs fetched by a separate submit user go through Dovecot 2.3's
+   * imap-urlauth-login, which aborts on an assertion in 2.3.19, so the harness does not offer them.)
+   *
+   * @throws IOException when the instance refuses, has no message, or answers GENURLAUTH with an error
+   */
+  public String urlAuthForNewest(int i, String user, String password) throws IOException {
+    DovecotInstance d = instances.get(i);
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress("127.0.0.1", d.imapAddress().port().orElseThrow()), 2000);
+      s.setSoTimeout(5000);
+      BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+      Writer out = new OutputStreamWriter(s.getOutputStream(), StandardCharsets.UTF_8);
+      expectLine(in, "* OK");
+      imapCommand(in, out, "a LOGIN " + quote(user) + " " + quote(password));
+      imapCommand(in, out, "b SELECT INBOX");
+      List<String> search = imapCommand(in, out, "c UID SEARCH ALL");
+      long uid = -1;
+      for (String line : search) {
+        if (line.startsWith("* SEARCH")) {
+          for (String n : line.substring("* SEARCH".length()).trim().split(" +")) {
+            if (!n.isEmpty()) {
+              uid = Math.max(uid, Long.parseLong(n));
+            }
+          }
+        }
+      }
+      if (uid < 0) {
+        throw new IOException(user + "'s INBOX on " + d + " is empty: nothing to authorize");
+      }
+      String base = "imap://" + user + "@127.0.0.1:" + instances.get(0).imapAddress().port().orElseThrow()
+          + "/INBOX/;uid=" + uid + ";urlauth=user+" + user;
+      for (String line : imapCommand(in, out, "d GENURLAUTH " + quote(base) + " INTERNAL")) {
+        if (line.startsWith("* GENURLAUTH ")) {
+          String url = line.substring("* GENURLAUTH ".length()).trim();
+          return url.startsWith("\"") ? url.substring(1, url.length() - 1) : url;
+        }
+      }
+      throw new IOException("GENURLAUTH on " + d + " returned no URL");
+    }
+  }
+
+  private static String quote(String s) {
+    return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+  }
+
+  private static void expectLine(BufferedReader in, String prefix) throws IOException {
+    String line = in.readLine();
+    if (line == null || !line.startsWith(prefix)) {
+      throw new IOException("expected \"" + prefix + "...\", got: " + line);
+    }
+  }
+
+  /** Sends one tagged command; returns its untagged lines, or throws with the server's answer. */
+  private static List<String> imapCommand(BufferedReader in, Writer out, String command) throws IOException {
+    out.write(command + "\r\n");
+    out.flush();
+    String tag = command.substring(0, command.indexOf(' ') + 1);
+    List<String> untagged = new ArrayList<>();
+    for (String line = in.readLine(); line != null; line = in.readLine()) {
+      if (line.startsWith(tag)) {
+        if (!line.startsWith(tag + "OK")) {
+          throw new IOException(command.startsWith("a LOGIN") ? "LOGIN refused: " + line : command + ": " + line);
+        }
+        return untagged;
+      }
+      untagged.add(line);
+    }
+    throw new IOException("connection closed during: " + (command.startsWith("a LOGIN") ? "LOGIN" : command));
+  }
+
   /** Stops every instance. */
   @Override
   public void close() {
@@ -177,7 +257,8 @@ public final class DovecotGroup implements AutoCloseable {
           passwd.append('\n');
         }
         Files.writeString(dir.resolve("passwd"), passwd, StandardCharsets.UTF_8);
-        Files.writeString(dir.resolve("dovecot.conf"), config(i, dir, mail, ports[i], uid, gid), StandardCharsets.UTF_8);
+        Files.writeString(dir.resolve("dovecot.conf"), config(i, dir, mail, ports[i], ports[0][0], uid, gid),
+            StandardCharsets.UTF_8);
         instances.add(new DovecotInstance(i, dir, binary, ports[i][0], ports[i][1], ports[i][2]));
       }
       DovecotGroup group = new DovecotGroup(mail, instances);
@@ -192,7 +273,7 @@ public final class DovecotGroup implements AutoCloseable {
       return group;
     }
 
-    private static String config(int i, Path dir, Path mail, int[] ports, String uid, String gid) {
+    private static String config(int i, Path dir, Path mail, int[] ports, int urlPort, String uid, String gid) {
       return String.join("\n",
           "base_dir = " + dir.resolve("run"),
           "state_dir = " + dir.resolve("state"),
@@ -208,6 +289,11 @@ public final class DovecotGroup implements AutoCloseable {
           "first_valid_uid = 1",
           "mail_location = maildir:" + mail + "/%u",
           "pop3_uidl_format = %08Xu%08Xv",
+          // URLAUTH (RFC 4467): every instance accepts URLs naming the group by instance 0's address,
+          // as a real group's hosts all answer for one name; the keys live with the shared mail.
+          "mail_attribute_dict = file:%h/dovecot-attributes",
+          "imap_urlauth_host = *",
+          "imap_urlauth_port = " + urlPort,
           "passdb {",
           "  driver = passwd-file",
           "  args = scheme=PLAIN username_format=%u " + dir.resolve("passwd"),
