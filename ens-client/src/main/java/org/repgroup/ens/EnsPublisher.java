@@ -3,8 +3,10 @@ package org.repgroup.ens;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -33,7 +35,9 @@ import org.repgroup.ens.internal.EnsWire;
  * The store side of ENS: publishes each event to <em>every</em> available host
  * of the group at once (a fan-out, not a failover). A host that fails is marked
  * down in the shared {@link AffinityCache} and skipped until its recheck; the
- * others still get the event. A {@code 307} from a group host is followed once.
+ * others still get the event. A {@code 307} from a group host is followed once,
+ * and not at all to a host that gets the event directly: then the redirecting
+ * host counts as having passed the event on only if that host took it.
  * The event's {@code hostname} is set to the group's name.
  *
  * <pre>{@code
@@ -100,13 +104,17 @@ public final class EnsPublisher {
       }
       targets.add(h);
     }
+    Map<HostAddress, CompletableFuture<Answer>> direct = new LinkedHashMap<>();
+    for (HostAddress h : targets) {
+      direct.put(h, post(h, body));
+    }
     for (HostAddress h : hosts) {
       if (!targets.contains(h)) {
         results.add(CompletableFuture.completedFuture(new HostPublish(h, HostPublish.Outcome.SKIPPED, 0,
             Optional.empty(), Optional.empty(), "marked down: " + cache.downReason(h).orElse("unknown"))));
         continue;
       }
-      results.add(send(group, h, h, body, targets, true)
+      results.add(direct.get(h).thenCompose(a -> settle(group, h, a, direct, body))
           .completeOnTimeout(new HostPublish(h, HostPublish.Outcome.FAILED, 0, Optional.empty(), Optional.empty(),
               "no answer before the publish deadline (" + deadline.toMillis() + " ms)"),
               deadline.toMillis(), TimeUnit.MILLISECONDS));
@@ -115,9 +123,23 @@ public final class EnsPublisher {
         .thenApply(v -> new PublishResult(e, results.stream().map(CompletableFuture::join).toList()));
   }
 
-  private CompletableFuture<HostPublish> send(ReplicationGroup group, HostAddress origin, HostAddress to, String body,
-      Set<HostAddress> targets, boolean mayFollow) {
-    CompletableFuture<HostPublish> out = new CompletableFuture<>();
+  /**
+   * One host's answer to one POST, before any redirect is acted on.
+   *
+   * @param status the HTTP status, 0 when none arrived
+   * @param redirectTo the {@code Location}'s host on a 307/308, else {@code null}
+   * @param eventId the id given on a 2xx, else {@code null}
+   * @param failure why the host failed (no 2xx and no usable redirect), else {@code null}
+   * @param hostDown whether the failure says the host is down (transport error, 5xx)
+   */
+  private record Answer(int status, HostAddress redirectTo, String eventId, String failure, boolean hostDown) {
+    boolean accepted() {
+      return status >= 200 && status < 300;
+    }
+  }
+
+  private CompletableFuture<Answer> post(HostAddress to, String body) {
+    CompletableFuture<Answer> out = new CompletableFuture<>();
     Request request = new Request.Builder()
         .url(new HttpUrl.Builder().scheme("http").host(to.host()).port(to.port().orElseThrow())
             .addPathSegments("ens/v1/events").build())
@@ -126,8 +148,8 @@ public final class EnsPublisher {
     http.newCall(request).enqueue(new Callback() {
       @Override
       public void onFailure(Call call, IOException err) {
-        out.complete(failed(origin, 0, (origin.equals(to) ? "" : "after redirect to " + to + ": ")
-            + err.getClass().getSimpleName() + (err.getMessage() == null ? "" : ": " + err.getMessage()), true));
+        out.complete(new Answer(0, null, null,
+            err.getClass().getSimpleName() + (err.getMessage() == null ? "" : ": " + err.getMessage()), true));
       }
 
       @Override
@@ -136,50 +158,79 @@ public final class EnsPublisher {
           String text = rb == null ? "" : rb.string();
           int code = response.code();
           if (code >= 200 && code < 300) {
-            hostUp(to);
-            boolean redirected = !origin.equals(to);
-            out.complete(new HostPublish(origin, redirected ? HostPublish.Outcome.REDIRECTED : HostPublish.Outcome.ACCEPTED,
-                code, Optional.ofNullable(EnsWire.acceptedId(text)), redirected ? Optional.of(to) : Optional.empty(),
-                redirected ? "taken by " + to + " after a redirect" : "taken"));
+            out.complete(new Answer(code, null, EnsWire.acceptedId(text), null, false));
           } else if (code == 307 || code == 308) {
-            redirect(response, code);
+            String header = response.header("Location");
+            HttpUrl location = header == null ? null : response.request().url().resolve(header);
+            out.complete(location == null
+                ? new Answer(code, null, null, "redirect without a usable Location", false)
+                : new Answer(code, HostAddress.of(location.host(), location.port()), null, null, false));
           } else {
-            out.complete(failed(origin, code, "HTTP " + code + (text.isEmpty() ? "" : ": " + shorten(text)),
+            out.complete(new Answer(code, null, null, "HTTP " + code + (text.isEmpty() ? "" : ": " + shorten(text)),
                 code >= 500));
           }
         } catch (IOException err) {
-          out.complete(failed(origin, response.code(), "reading the reply: " + err.getMessage(), true));
+          out.complete(new Answer(response.code(), null, null, "reading the reply: " + err.getMessage(), true));
         }
-      }
-
-      private void redirect(Response response, int code) {
-        HttpUrl location = response.header("Location") == null ? null : response.request().url()
-            .resolve(response.header("Location"));
-        if (location == null) {
-          out.complete(failed(origin, code, "redirect without a usable Location", false));
-          return;
-        }
-        HostAddress target = HostAddress.of(location.host(), location.port());
-        if (!mayFollow) {
-          out.complete(failed(origin, code, "redirected again to " + target + ": a redirect is followed once", false));
-          return;
-        }
-        if (!group.mayReferTo(target, Protocol.ENS)) {
-          out.complete(failed(origin, code, "redirect to " + target + " refused: not in group " + group.name()
-              + " and not allowed", false));
-          return;
-        }
-        hostUp(to);
-        if (targets.contains(target)) {
-          // The target gets this publish directly: following would deliver it twice.
-          out.complete(new HostPublish(origin, HostPublish.Outcome.REDIRECTED, code, Optional.empty(),
-              Optional.of(target), "redirected to " + target + ", which gets the event directly"));
-          return;
-        }
-        send(group, origin, target, body, targets, false).whenComplete((r, err) -> out.complete(r));
       }
     });
     return out;
+  }
+
+  /**
+   * What {@code origin}'s answer means for this publish. A redirect is followed once: to a host
+   * that gets the publish directly it is not followed but settled by that host's own answer, so
+   * the event counts as taken only if that host took it (never for a loop or a self-redirect).
+   */
+  private CompletableFuture<HostPublish> settle(ReplicationGroup group, HostAddress origin, Answer a,
+      Map<HostAddress, CompletableFuture<Answer>> direct, String body) {
+    if (a.accepted()) {
+      hostUp(origin);
+      return CompletableFuture.completedFuture(new HostPublish(origin, HostPublish.Outcome.ACCEPTED, a.status(),
+          Optional.ofNullable(a.eventId()), Optional.empty(), "taken"));
+    }
+    if (a.redirectTo() == null) {
+      return CompletableFuture.completedFuture(failed(origin, a.status(), a.failure(), a.hostDown()));
+    }
+    HostAddress target = a.redirectTo();
+    hostUp(origin);
+    if (target.equals(origin)) {
+      return CompletableFuture.completedFuture(
+          failed(origin, a.status(), "redirect loop: " + origin + " redirects to itself", false));
+    }
+    if (!group.mayReferTo(target, Protocol.ENS)) {
+      return CompletableFuture.completedFuture(failed(origin, a.status(), "redirect to " + target
+          + " refused: not in group " + group.name() + " and not allowed", false));
+    }
+    CompletableFuture<Answer> targetsOwn = direct.get(target);
+    if (targetsOwn != null) {
+      // The target gets this publish directly: following would deliver it twice.
+      return targetsOwn.thenApply(t -> {
+        if (t.accepted()) {
+          return new HostPublish(origin, HostPublish.Outcome.REDIRECTED, a.status(), Optional.ofNullable(t.eventId()),
+              Optional.of(target), "redirected to " + target + ", which took the event directly");
+        }
+        String why = t.redirectTo() != null
+            ? "redirect loop: " + origin + " -> " + target + " -> " + t.redirectTo() + " (a redirect is followed once)"
+            : "redirected to " + target + ", which did not take the event either: " + t.failure();
+        return failed(origin, a.status(), why, false);
+      });
+    }
+    return post(target, body).thenApply(t -> {
+      if (t.accepted()) {
+        hostUp(target);
+        return new HostPublish(origin, HostPublish.Outcome.REDIRECTED, a.status(), Optional.ofNullable(t.eventId()),
+            Optional.of(target), "taken by " + target + " after a redirect");
+      }
+      if (t.redirectTo() != null) {
+        return failed(origin, t.status(), "redirected again to " + t.redirectTo() + ": a redirect is followed once",
+            false);
+      }
+      if (t.hostDown() && resources.affinityCache().markDown(target, t.failure())) {
+        resources.listener().hostMarkedDown(target, t.failure());
+      }
+      return failed(origin, t.status(), "after redirect to " + target + ": " + t.failure(), false);
+    });
   }
 
   private HostPublish failed(HostAddress host, int status, String why, boolean hostDown) {

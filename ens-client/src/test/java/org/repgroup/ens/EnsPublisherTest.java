@@ -142,6 +142,53 @@ class EnsPublisherTest {
   }
 
   @Test
+  void replicaRedirectingToAMasterThatFailsIsNotCountedAsTaken() throws Exception {
+    WireMockServer master = host(503);
+    WireMockServer replica = host(307);
+    replica.stubFor(post(urlPathEqualTo("/ens/v1/events")).willReturn(aResponse().withStatus(307)
+        .withHeader("Location", "http://127.0.0.1:" + master.port() + "/ens/v1/events")));
+
+    PublishResult r = publisher.publish(group(at(replica), at(master)), EVENT);
+
+    assertThat(r.anyTaken()).as("nobody took the event").isFalse();
+    assertThat(r.host(at(replica)).outcome()).isEqualTo(HostPublish.Outcome.FAILED);
+    assertThat(r.host(at(replica)).detail()).contains("which did not take the event either").contains("HTTP 503");
+    assertThat(resources.affinityCache().health(at(replica))).as("the replica answered: not down")
+        .isEqualTo(AffinityCache.HostHealth.UP);
+    master.verify(1, postRequestedFor(urlPathEqualTo("/ens/v1/events")));
+  }
+
+  @Test
+  void mutualRedirectIsALoopThatNobodyTakes() throws Exception {
+    WireMockServer a = host(307);
+    WireMockServer b = host(307);
+    a.stubFor(post(urlPathEqualTo("/ens/v1/events")).willReturn(aResponse().withStatus(307)
+        .withHeader("Location", "http://127.0.0.1:" + b.port() + "/ens/v1/events")));
+    b.stubFor(post(urlPathEqualTo("/ens/v1/events")).willReturn(aResponse().withStatus(307)
+        .withHeader("Location", "http://127.0.0.1:" + a.port() + "/ens/v1/events")));
+
+    PublishResult r = publisher.publish(group(at(a), at(b)), EVENT);
+
+    assertThat(r.anyTaken()).isFalse();
+    assertThat(r.host(at(a)).detail()).contains("redirect loop: " + at(a) + " -> " + at(b) + " -> " + at(a));
+    a.verify(1, postRequestedFor(urlPathEqualTo("/ens/v1/events")));
+    b.verify(1, postRequestedFor(urlPathEqualTo("/ens/v1/events")));
+  }
+
+  @Test
+  void selfRedirectIsALoopNotADelivery() throws Exception {
+    WireMockServer a = host(307);
+    a.stubFor(post(urlPathEqualTo("/ens/v1/events")).willReturn(aResponse().withStatus(307)
+        .withHeader("Location", "http://127.0.0.1:" + a.port() + "/ens/v1/events")));
+
+    PublishResult r = publisher.publish(group(at(a)), EVENT);
+
+    assertThat(r.anyTaken()).isFalse();
+    assertThat(r.host(at(a)).detail()).contains("redirects to itself");
+    a.verify(1, postRequestedFor(urlPathEqualTo("/ens/v1/events")));
+  }
+
+  @Test
   void publisherSetsHostnameToTheGroupAndEncodesTheReference() throws Exception {
     WireMockServer a = host(202);
     EnsEvent e = EnsEvent.builder(EventType.NEW_MSG).mailbox("alice smith&co").build();
