@@ -11,6 +11,7 @@ import org.repgroup.core.RepgroupResources;
 import org.repgroup.core.failover.FailoverEngine;
 import org.repgroup.core.failover.FailoverPolicy;
 import org.repgroup.core.failover.FailoverResult;
+import org.repgroup.core.failover.FailureKind;
 import org.repgroup.core.failover.Intent;
 import org.repgroup.ens.internal.EnsWire;
 import org.repgroup.ens.internal.SseAttempt;
@@ -103,6 +104,16 @@ public final class Subscription implements AutoCloseable, SseAttempt.StreamSink 
       return;
     }
     FailoverResult.Failed<EventSource> f = (FailoverResult.Failed<EventSource>) r;
+    if (f.kind() == FailureKind.FATAL && f.fatalCause() instanceof SseAttempt.SubscriptionRejectedException rejected) {
+      synchronized (lock) {
+        if (closed) {
+          return;
+        }
+        closed = true;
+      }
+      setStatus(new SubscriptionStatus(SubscriptionStatus.State.REJECTED, Optional.empty(), rejected.getMessage()));
+      return;
+    }
     Duration backoff;
     synchronized (lock) {
       if (closed) {

@@ -30,6 +30,11 @@ public record SubscriptionStatus(State state, Optional<HostAddress> host, String
     RECONNECTING,
     /** No host answered; retrying after a back-off. */
     ALL_HOSTS_DOWN,
+    /**
+     * A host rejected the subscription request itself (an HTTP 4xx such as {@code 400} for a bad
+     * filter): every host would, so it is not retried and no host is marked down. Terminal.
+     */
+    REJECTED,
     /** Closed by the caller. */
     CLOSED
   }

@@ -134,6 +134,41 @@ class EnsSubscriberTest {
   }
 
   @Test
+  void badRequestRejectsTheSubscriptionWithoutMarkingAnyHostDown() throws Exception {
+    WireMockServer a = host();
+    WireMockServer b = host();
+    a.stubFor(get(urlPathEqualTo("/ens/v1/events")).willReturn(aResponse().withStatus(400)
+        .withHeader("Content-Type", "application/json").withBody("{\"error\":\"bad-request\",\"detail\":\"match\"}")));
+    ReplicationGroup g = ReplicationGroup.builder("g", StoreHostList.of(at(a), at(b))).build();
+
+    Subscription s = subscribe(g, EventFilter.all());
+    await(() -> s.status().state() == SubscriptionStatus.State.REJECTED, "rejected");
+
+    assertThat(s.status().detail()).contains(at(a).toString()).contains("HTTP 400");
+    assertThat(resources.affinityCache().health(at(a))).isEqualTo(org.repgroup.core.failover.AffinityCache.HostHealth.UP);
+    b.verify(0, getRequestedFor(urlPathEqualTo("/ens/v1/events")));
+    a.verify(1, getRequestedFor(urlPathEqualTo("/ens/v1/events")));
+  }
+
+  @Test
+  void tooManyRequestsAtOneHostMovesToTheNextWithoutADownMark() throws Exception {
+    WireMockServer a = host();
+    WireMockServer b = host();
+    a.stubFor(get(urlPathEqualTo("/ens/v1/events")).willReturn(aResponse().withStatus(429)));
+    b.stubFor(get(urlPathEqualTo("/ens/v1/events")).willReturn(aResponse().withStatus(200)
+        .withHeader("Content-Type", "text/event-stream").withBody(sse(1, 1))));
+    ReplicationGroup g = ReplicationGroup.builder("g", StoreHostList.of(at(a), at(b))).build();
+
+    Subscription s = subscribe(g, EventFilter.all());
+    await(() -> recorder.ids.contains("1"), "event 1 from the second host");
+    s.close();
+
+    assertThat(recorder.statuses).extracting(SubscriptionStatus::host)
+        .contains(java.util.Optional.of(at(b)));
+    assertThat(resources.affinityCache().health(at(a))).isEqualTo(org.repgroup.core.failover.AffinityCache.HostHealth.UP);
+  }
+
+  @Test
   void malformedDataGoesToTheErrorCallbackAndTheStreamContinues() throws Exception {
     WireMockServer a = host();
     String body = sse(1, 1) + "id: 2\nevent: ens\ndata: {not json\n\n"

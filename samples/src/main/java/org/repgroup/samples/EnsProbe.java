@@ -144,6 +144,11 @@ final class EnsProbe implements Runnable {
             @Override
             public void onStatus(SubscriptionStatus status) {
               last[0] = status;
+              if (status.state() == SubscriptionStatus.State.REJECTED) {
+                while (done.getCount() > 0) {
+                  done.countDown();
+                }
+              }
             }
           })) {
         boolean all = done.await(maxWait, TimeUnit.MILLISECONDS);

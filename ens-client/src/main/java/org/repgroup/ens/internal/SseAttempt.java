@@ -68,6 +68,7 @@ public final class SseAttempt implements Attempt<EventSource> {
       rb.header("Last-Event-ID", lastEventId);
     }
     CompletableFuture<String> opened = new CompletableFuture<>();
+    int[] status = new int[1];
     OkHttpClient client = http.newBuilder().connectTimeout(ctx.connectTimeout()).build();
     EventSource source = EventSources.createFactory(client).newEventSource(rb.build(), new EventSourceListener() {
       @Override
@@ -89,6 +90,9 @@ public final class SseAttempt implements Attempt<EventSource> {
 
       @Override
       public void onFailure(EventSource es, Throwable t, Response response) {
+        if (response != null && !response.isSuccessful()) {
+          status[0] = response.code();
+        }
         String why = response != null && !response.isSuccessful() ? "HTTP " + response.code()
             : response != null ? "not an event stream (" + response.header("Content-Type") + ")"
             : t == null ? "failed" : t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage());
@@ -115,10 +119,31 @@ public final class SseAttempt implements Attempt<EventSource> {
     }
     if (!failure.isEmpty()) {
       source.cancel();
+      int code = status[0];
+      if (code == 429) {
+        // A limit on this client at this host (too many streams): the host is fine, try another.
+        ctx.hostResponded();
+        return AttemptOutcome.declined(failure + " (a limit at this host, not an outage)", null);
+      }
+      if (code >= 400 && code < 500 && code != 404 && code != 408) {
+        // The request itself is wrong (bad filter, bad Last-Event-ID, not allowed): every host would say so.
+        ctx.hostResponded();
+        return AttemptOutcome.fatal(failure + ": the subscription itself was rejected",
+            new SubscriptionRejectedException(host + " answered " + failure));
+      }
       return AttemptOutcome.unavailable(failure, null);
     }
     ctx.hostResponded();
     return AttemptOutcome.success(source);
+  }
+
+  /** A host answered the subscription request with a 4xx that says the request, not the host, is wrong. */
+  public static final class SubscriptionRejectedException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    SubscriptionRejectedException(String message) {
+      super(message);
+    }
   }
 
   @Override
