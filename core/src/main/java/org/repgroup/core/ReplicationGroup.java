@@ -150,6 +150,10 @@ public final class ReplicationGroup {
       if (name.isBlank()) {
         throw new IllegalArgumentException("replication group: empty name");
       }
+      if (name.chars().anyMatch(Character::isISOControl)) {
+        throw new IllegalArgumentException("replication group name contains a control character: \""
+            + name.replaceAll("\\p{Cntrl}", "?") + "\"");
+      }
       this.name = name.strip().toLowerCase(Locale.ROOT);
       this.hosts = hosts;
     }

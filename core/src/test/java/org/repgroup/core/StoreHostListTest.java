@@ -60,6 +60,13 @@ class StoreHostListTest {
   }
 
   @Test
+  void groupNameWithAControlCharacterIsRefusedByName() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+        () -> ReplicationGroup.builder("store\u00001", StoreHostList.parse("a")))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("control character").hasMessageContaining("store?1");
+  }
+
+  @Test
   void groupToStringNeverShowsTheAdminPassword() {
     ReplicationGroup g = ReplicationGroup.builder("g", StoreHostList.parse("a"))
         .admin(new Credentials("mmpadmin", "s3cret")).build();

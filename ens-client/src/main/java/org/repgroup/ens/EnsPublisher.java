@@ -62,6 +62,7 @@ public final class EnsPublisher {
     this.deadline = b.policy.deadline();
     this.http = b.http.newBuilder()
         .followRedirects(false)
+        .dns(b.resources.resolver()::resolve)
         .connectTimeout(b.policy.connectTimeout())
         .callTimeout(b.perHostTimeout)
         .build();
@@ -89,6 +90,8 @@ public final class EnsPublisher {
   public CompletableFuture<PublishResult> publishAsync(ReplicationGroup group, EnsEvent event) {
     EnsEvent e = event.withParameter("hostname", group.name());
     String body = EnsWire.eventJson(e);
+    // One key for every POST of this publish: a group that already took it answers with the same id.
+    String key = java.util.UUID.randomUUID().toString();
     AffinityCache cache = resources.affinityCache();
     Set<HostAddress> targets = new LinkedHashSet<>();
     List<CompletableFuture<HostPublish>> results = new ArrayList<>();
@@ -106,7 +109,7 @@ public final class EnsPublisher {
     }
     Map<HostAddress, CompletableFuture<Answer>> direct = new LinkedHashMap<>();
     for (HostAddress h : targets) {
-      direct.put(h, post(h, body));
+      direct.put(h, post(h, body, key));
     }
     for (HostAddress h : hosts) {
       if (!targets.contains(h)) {
@@ -114,7 +117,7 @@ public final class EnsPublisher {
             Optional.empty(), Optional.empty(), "marked down: " + cache.downReason(h).orElse("unknown"))));
         continue;
       }
-      results.add(direct.get(h).thenCompose(a -> settle(group, h, a, direct, body))
+      results.add(direct.get(h).thenCompose(a -> settle(group, h, a, direct, body, key))
           .completeOnTimeout(new HostPublish(h, HostPublish.Outcome.FAILED, 0, Optional.empty(), Optional.empty(),
               "no answer before the publish deadline (" + deadline.toMillis() + " ms)"),
               deadline.toMillis(), TimeUnit.MILLISECONDS));
@@ -138,11 +141,12 @@ public final class EnsPublisher {
     }
   }
 
-  private CompletableFuture<Answer> post(HostAddress to, String body) {
+  private CompletableFuture<Answer> post(HostAddress to, String body, String key) {
     CompletableFuture<Answer> out = new CompletableFuture<>();
     Request request = new Request.Builder()
         .url(new HttpUrl.Builder().scheme("http").host(to.host()).port(to.port().orElseThrow())
             .addPathSegments("ens/v1/events").build())
+        .header("Idempotency-Key", key)
         .post(RequestBody.create(body, JSON))
         .build();
     http.newCall(request).enqueue(new Callback() {
@@ -183,7 +187,7 @@ public final class EnsPublisher {
    * the event counts as taken only if that host took it (never for a loop or a self-redirect).
    */
   private CompletableFuture<HostPublish> settle(ReplicationGroup group, HostAddress origin, Answer a,
-      Map<HostAddress, CompletableFuture<Answer>> direct, String body) {
+      Map<HostAddress, CompletableFuture<Answer>> direct, String body, String key) {
     if (a.accepted()) {
       hostUp(origin);
       return CompletableFuture.completedFuture(new HostPublish(origin, HostPublish.Outcome.ACCEPTED, a.status(),
@@ -211,12 +215,13 @@ public final class EnsPublisher {
               Optional.of(target), "redirected to " + target + ", which took the event directly");
         }
         String why = t.redirectTo() != null
-            ? "redirect loop: " + origin + " -> " + target + " -> " + t.redirectTo() + " (a redirect is followed once)"
+            ? (t.redirectTo().equals(origin) ? "redirect loop: " : "redirect chain: ") + origin + " -> " + target
+                + " -> " + t.redirectTo() + " (a redirect is followed once)"
             : "redirected to " + target + ", which did not take the event either: " + t.failure();
         return failed(origin, a.status(), why, false);
       });
     }
-    return post(target, body).thenApply(t -> {
+    return post(target, body, key).thenApply(t -> {
       if (t.accepted()) {
         hostUp(target);
         return new HostPublish(origin, HostPublish.Outcome.REDIRECTED, a.status(), Optional.ofNullable(t.eventId()),

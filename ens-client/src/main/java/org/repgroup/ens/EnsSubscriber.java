@@ -34,7 +34,9 @@ public final class EnsSubscriber {
   private EnsSubscriber(Builder b) {
     this.resources = b.resources;
     this.policy = b.policy;
-    this.http = b.http.newBuilder().readTimeout(b.idleTimeout).followRedirects(false).build();
+    // Names resolve through the shared resolver, as for every other adapter (okhttp3.Dns has the same contract).
+    this.http = b.http.newBuilder().readTimeout(b.idleTimeout).followRedirects(false)
+        .dns(b.resources.resolver()::resolve).build();
   }
 
   /** A builder on shared {@code resources}. */

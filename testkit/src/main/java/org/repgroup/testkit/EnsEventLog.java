@@ -16,6 +16,8 @@ public final class EnsEventLog {
 
   private final int capacity;
   private final Deque<Entry> entries = new ArrayDeque<>();
+  private final java.util.Map<String, Long> idsByKey = new java.util.HashMap<>();
+  private final java.util.Map<Long, String> keysById = new java.util.HashMap<>();
   private long lastId;
 
   /** A log keeping the newest {@code capacity} events. */
@@ -40,11 +42,39 @@ public final class EnsEventLog {
     lastId++;
     entries.addLast(new Entry(lastId, data, reference));
     while (entries.size() > capacity) {
-      entries.removeFirst();
+      String key = keysById.remove(entries.removeFirst().id());
+      if (key != null) {
+        idsByKey.remove(key);
+      }
     }
     notifyAll();
     return lastId;
   }
+
+  /**
+   * Appends an event published with an idempotency key, once: when an event with
+   * {@code key} is still retained, nothing is appended and its id is returned.
+   *
+   * @return the id and whether this call appended it
+   */
+  public synchronized Appended append(String reference, String data, String key) {
+    Long existing = idsByKey.get(key);
+    if (existing != null) {
+      return new Appended(existing, false);
+    }
+    long id = append(reference, data);
+    idsByKey.put(key, id);
+    keysById.put(id, key);
+    return new Appended(id, true);
+  }
+
+  /**
+   * The result of a keyed append.
+   *
+   * @param id the event's id
+   * @param appended false when the key was already in the log (a repeated publish)
+   */
+  public record Appended(long id, boolean appended) {}
 
   /** Appends raw {@code data} that is not a valid event, to test a subscriber's error handling. */
   public long appendMalformed(String data) {

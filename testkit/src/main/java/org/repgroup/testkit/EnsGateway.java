@@ -27,7 +27,8 @@ import org.repgroup.core.internal.Json;
  * {@code GET /ens/v1/events?match=...} streams matching events as Server-Sent
  * Events and resumes after {@code Last-Event-ID}. A replica's gateway answers
  * publishes with {@code 307} to the master. Faults: fail publishes with a
- * status, break streams after N events, stop (connections refused).
+ * status, break streams after N events, stop (connections refused), and the
+ * {@link Fault}s an HTTP server can show ({@link #setFault}).
  */
 public final class EnsGateway implements AutoCloseable {
 
@@ -42,7 +43,14 @@ public final class EnsGateway implements AutoCloseable {
   private final AtomicInteger publishCount = new AtomicInteger();
   private volatile Supplier<HostAddress> redirectTo = () -> null;
   private volatile int failPublishesWith;
+  private volatile int failSubscriptionsWith;
   private volatile int breakStreamsAfter = -1;
+  private final AtomicInteger requestCount = new AtomicInteger();
+  private final List<Long> requestTimes = new CopyOnWriteArrayList<>();
+  private final Object faultLock = new Object();
+  private volatile Fault fault;
+  private volatile boolean running;
+  private volatile InetAddress bindAddress = InetAddress.getLoopbackAddress();
   private HttpServer server;
   private ExecutorService threads;
   private Socket portHold;
@@ -67,7 +75,7 @@ public final class EnsGateway implements AutoCloseable {
       portHold.close();
       portHold = null;
     }
-    HttpServer s = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 50);
+    HttpServer s = HttpServer.create(new InetSocketAddress(bindAddress, port), 50);
     AtomicInteger n = new AtomicInteger();
     threads = Executors.newCachedThreadPool(r -> {
       Thread t = new Thread(r, "testkit-" + name + "-" + n.incrementAndGet());
@@ -79,6 +87,7 @@ public final class EnsGateway implements AutoCloseable {
     s.start();
     port = s.getAddress().getPort();
     server = s;
+    running = true;
     return this;
   }
 
@@ -95,13 +104,17 @@ public final class EnsGateway implements AutoCloseable {
       }
     }
     streams.clear();
+    synchronized (faultLock) {
+      running = false;
+      faultLock.notifyAll();
+    }
     server.stop(0);
     threads.shutdownNow();
     server = null;
     try {
       Socket hold = new Socket();
       hold.setReuseAddress(true);
-      hold.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+      hold.bind(new InetSocketAddress(bindAddress, port));
       portHold = hold;
     } catch (IOException e) {
       portHold = null;
@@ -121,12 +134,110 @@ public final class EnsGateway implements AutoCloseable {
     }
   }
 
-  /** 127.0.0.1 and the port. */
+  /** The listening address (127.0.0.1 unless moved) and the port. */
   public synchronized HostAddress address() {
     if (port == 0) {
       throw new IllegalStateException(name + " has not been started");
     }
-    return HostAddress.of("127.0.0.1", port);
+    return HostAddress.of(bindAddress.getHostAddress(), port);
+  }
+
+  /** Listens on {@code address} from the next {@link #start()} on (same port), like a host moved to a new IP. */
+  public synchronized void bindAddress(InetAddress address) {
+    this.bindAddress = java.util.Objects.requireNonNull(address, "address");
+  }
+
+  /**
+   * Applies {@code fault} from now on, as HTTP can show it:
+   * <ul>
+   *   <li>{@link Fault#refuse()}: the port closes (connections refused) until {@link #clearFault()};
+   *   <li>{@link Fault#blackHole()}: connections are accepted, requests read and never answered;
+   *   <li>{@link Fault#stallAfterGreeting()}: a subscription gets its {@code 200} and the stream's opening
+   *       comment, then silence (no events, no keep-alives); a publish is never answered; streams
+   *       already open freeze the same way (as they do under {@link Fault#blackHole()});
+   *   <li>{@link Fault#slow(Duration)}: every answer, and every event on a stream, comes after the delay.
+   * </ul>
+   * Held requests are let go (closed unanswered) when the fault is cleared or the gateway stops.
+   *
+   * @throws IllegalArgumentException for a fault HTTP cannot show here (garbage, resets, oversized lines)
+   */
+  public void setFault(Fault fault) {
+    java.util.Objects.requireNonNull(fault, "fault");
+    switch (fault.kind()) {
+      case REFUSE, BLACK_HOLE, STALL_AFTER_GREETING, SLOW -> { }
+      default -> throw new IllegalArgumentException(
+          "the ENS gateway supports refuse, blackHole, stallAfterGreeting and slow, not " + fault.kind());
+    }
+    synchronized (faultLock) {
+      this.fault = fault;
+      faultLock.notifyAll();
+    }
+    if (fault.kind() == Fault.Kind.REFUSE) {
+      stop();
+    }
+  }
+
+  /** Removes the fault; after {@link Fault#refuse()} the gateway listens again on the same port. */
+  public void clearFault() {
+    Fault previous;
+    synchronized (faultLock) {
+      previous = fault;
+      fault = null;
+      faultLock.notifyAll();
+    }
+    if (previous != null && previous.kind() == Fault.Kind.REFUSE) {
+      try {
+        start();
+      } catch (IOException e) {
+        throw new IllegalStateException(name + ": cannot listen again on port " + port + ": " + e.getMessage(), e);
+      }
+    }
+  }
+
+  /** HTTP requests received, any method and outcome (held ones included). */
+  public int requestCount() {
+    return requestCount.get();
+  }
+
+  /** {@link System#nanoTime()} of each request received, in order. */
+  public List<Long> requestTimes() {
+    return List.copyOf(requestTimes);
+  }
+
+  /** Holds the request while {@code f} is in force and the gateway runs. */
+  private void hold(Fault f) {
+    synchronized (faultLock) {
+      while (fault == f && running) {
+        try {
+          faultLock.wait();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
+  }
+
+  /** The server side of a slow host: waits {@code delay}, less if the gateway stops. */
+  private void pause(Duration delay) {
+    long end = System.nanoTime() + delay.toNanos();
+    synchronized (faultLock) {
+      for (long left = end - System.nanoTime(); left > 0 && running; left = end - System.nanoTime()) {
+        try {
+          java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(faultLock, left);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
+  }
+
+  private void delayIfSlow() {
+    Fault f = fault;
+    if (f != null && f.kind() == Fault.Kind.SLOW) {
+      pause(f.delay());
+    }
   }
 
   /** The log this gateway serves. */
@@ -142,6 +253,11 @@ public final class EnsGateway implements AutoCloseable {
   /** Publishes get {@code status} (e.g. 503); 0 restores normal behaviour. */
   public void failPublishesWith(int status) {
     this.failPublishesWith = status;
+  }
+
+  /** Subscriptions get {@code status} (e.g. 400, 429, 503) with an error object; 0 restores normal behaviour. */
+  public void failSubscriptionsWith(int status) {
+    this.failSubscriptionsWith = status;
   }
 
   /** Every stream opened from now on is closed after sending {@code events} events; -1 disables. */
@@ -165,7 +281,17 @@ public final class EnsGateway implements AutoCloseable {
   }
 
   private void handle(HttpExchange ex) throws IOException {
+    requestCount.incrementAndGet();
+    requestTimes.add(System.nanoTime());
     try (ex) {
+      Fault f = fault;
+      if (f != null && (f.kind() == Fault.Kind.BLACK_HOLE
+          || (f.kind() == Fault.Kind.STALL_AFTER_GREETING && !ex.getRequestMethod().equals("GET")))) {
+        ex.getRequestBody().readAllBytes();
+        hold(f);
+        return;
+      }
+      delayIfSlow();
       switch (ex.getRequestMethod()) {
         case "POST" -> publish(ex);
         case "GET" -> subscribe(ex);
@@ -202,13 +328,29 @@ public final class EnsGateway implements AutoCloseable {
     Map<String, Object> data = new LinkedHashMap<>();
     data.put("reference", reference);
     data.put("payload", event.get("payload"));
-    long id = log.append(reference, Json.write(data));
-    published.add(reference);
-    reply(ex, 202, Json.write(Map.of("id", Long.toString(id))));
+    String key = ex.getRequestHeaders().getFirst("Idempotency-Key");
+    if (key == null || key.isBlank()) {
+      long id = log.append(reference, Json.write(data));
+      published.add(reference);
+      reply(ex, 202, Json.write(Map.of("id", Long.toString(id))));
+      return;
+    }
+    EnsEventLog.Appended a = log.append(reference, Json.write(data), key.strip());
+    if (a.appended()) {
+      published.add(reference);
+    }
+    // A repeated key (the same publish reaching a second host, e.g. old and new master in a
+    // switchover) is answered with the id the group already gave it, and not stored again.
+    reply(ex, a.appended() ? 202 : 200, Json.write(Map.of("id", Long.toString(a.id()))));
   }
 
   private void subscribe(HttpExchange ex) throws IOException {
     subscribeCount.incrementAndGet();
+    int failWith = failSubscriptionsWith;
+    if (failWith != 0) {
+      reply(ex, failWith, error(failWith == 400 ? "bad-request" : "unavailable", "fault injected"));
+      return;
+    }
     Map<String, String> query = query(ex.getRequestURI().getRawQuery());
     String match = query.getOrDefault("match", "enp://127.0.0.1/store");
     long last = 0;
@@ -232,12 +374,23 @@ public final class EnsGateway implements AutoCloseable {
     try {
       out.write(": repgroup testkit ENS gateway\n\n".getBytes(StandardCharsets.UTF_8));
       out.flush();
+      Fault stall = fault;
+      if (stall != null && stall.kind() == Fault.Kind.STALL_AFTER_GREETING) {
+        hold(stall);
+        return;
+      }
       long lastWrite = System.nanoTime();
       while (!Thread.currentThread().isInterrupted()) {
         if (System.nanoTime() - lastWrite > KEEP_ALIVE.toNanos()) {
           out.write(": keep-alive\n\n".getBytes(StandardCharsets.UTF_8));
           out.flush();
           lastWrite = System.nanoTime();
+        }
+        Fault now = fault;
+        if (now != null && (now.kind() == Fault.Kind.STALL_AFTER_GREETING || now.kind() == Fault.Kind.BLACK_HOLE)) {
+          // An open stream freezes mid-way: no more events, no keep-alives.
+          hold(now);
+          return;
         }
         for (EnsEventLog.Entry e : log.awaitAfter(last, Duration.ofMillis(200))) {
           lastWrite = System.nanoTime();
@@ -248,6 +401,13 @@ public final class EnsGateway implements AutoCloseable {
           if (limit >= 0 && sent >= limit) {
             return;
           }
+          Fault frozen = fault;
+          if (frozen != null && (frozen.kind() == Fault.Kind.STALL_AFTER_GREETING
+              || frozen.kind() == Fault.Kind.BLACK_HOLE)) {
+            hold(frozen);
+            return;
+          }
+          delayIfSlow();
           out.write(("id: " + e.id() + "\nevent: ens\ndata: " + e.data() + "\n\n").getBytes(StandardCharsets.UTF_8));
           out.flush();
           sent++;

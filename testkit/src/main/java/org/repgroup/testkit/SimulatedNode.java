@@ -154,9 +154,10 @@ public final class SimulatedNode {
     for (ScriptedServer s : servers()) {
       s.bindAddress(address);
     }
+    ens.bindAddress(address);
   }
 
-  /** Applies {@code fault} to the node's three servers. */
+  /** Applies {@code fault} to the node's three mail servers (IMAP, POP3, LMTP); for ENS use {@code ens().setFault}. */
   public void setFault(Fault fault) {
     for (ScriptedServer s : servers()) {
       s.setFault(fault);

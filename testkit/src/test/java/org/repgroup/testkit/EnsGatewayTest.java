@@ -68,6 +68,55 @@ class EnsGatewayTest {
   }
 
   @Test
+  void aRepeatedIdempotencyKeyIsAnsweredWithTheSameIdAndStoredOnce() throws Exception {
+    try (SimulatedReplicationGroup g = SimulatedReplicationGroup.builder().startAsMaster(0).build()) {
+      HttpRequest keyed = HttpRequest.newBuilder(URI.create("http://" + g.node(0).address(Protocol.ENS) + "/ens/v1/events"))
+          .POST(HttpRequest.BodyPublishers.ofString("{\"reference\":\"enp://127.0.0.1/store?evtType=NewMsg\"}"))
+          .header("Idempotency-Key", "k-1").build();
+
+      HttpResponse<String> first = http.send(keyed, HttpResponse.BodyHandlers.ofString());
+      g.switchover(1);
+      HttpResponse<String> again = http.send(HttpRequest.newBuilder(URI.create("http://"
+          + g.node(1).address(Protocol.ENS) + "/ens/v1/events"))
+          .POST(HttpRequest.BodyPublishers.ofString("{\"reference\":\"enp://127.0.0.1/store?evtType=NewMsg\"}"))
+          .header("Idempotency-Key", "k-1").build(), HttpResponse.BodyHandlers.ofString());
+
+      assertThat(first.statusCode()).isEqualTo(202);
+      assertThat(again.statusCode()).isEqualTo(200);
+      assertThat(again.body()).isEqualTo(first.body());
+      assertThat(g.eventLog().entries()).hasSize(1);
+    }
+  }
+
+  @Test
+  void faultsHttpCannotShowAreRefusedByName() {
+    try (EnsGateway gw = new EnsGateway(new EnsEventLog(10))) {
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> gw.setFault(Fault.garbageGreeting()))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("GARBAGE_GREETING");
+    }
+  }
+
+  @Test
+  void blackHoledGatewayHoldsRequestsUntilTheFaultIsCleared() throws Exception {
+    try (EnsGateway gw = new EnsGateway(new EnsEventLog(10)).start()) {
+      gw.setFault(Fault.blackHole());
+      var pending = http.sendAsync(HttpRequest.newBuilder(URI.create("http://" + gw.address() + "/ens/v1/events"))
+          .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
+      long end = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+      while (gw.requestCount() == 0 && System.nanoTime() < end) {
+        Thread.onSpinWait();
+      }
+      assertThat(gw.requestCount()).isEqualTo(1);
+      assertThat(pending).isNotDone();
+
+      gw.clearFault();
+
+      assertThat(pending).failsWithin(Duration.ofSeconds(5));
+      assertThat(gw.log().entries()).isEmpty();
+    }
+  }
+
+  @Test
   void badPublishGetsAJsonError() throws Exception {
     try (EnsGateway gw = new EnsGateway(new EnsEventLog(10)).start()) {
       HttpResponse<String> r = publish(gw.address(), "http://not-enp");

@@ -119,8 +119,10 @@ final class FailoverOperation<T> {
     Object discovery = null;
     synchronized (this) {
       deadlineTimer = scheduler.schedule(policy.deadline(), this::onDeadline);
-      if (intent.needsMaster() && !masterTrusted()) {
-        discovery = cache.discovery.leadOrJoin(group.name());
+      if (intent.needsMaster() ? !masterTrusted() : !goodHostKnown()) {
+        // Writes with no trusted master, and reads with no good host known, run one discovery per
+        // group: concurrent operations join it instead of all paying for the same dead first host.
+        discovery = cache.discovery.leadOrJoin(intent.needsMaster() ? group.name() : group.name() + READ_FLIGHT);
         if (discovery instanceof MasterDiscovery.Lead l) {
           lead = l;
         }
@@ -134,6 +136,16 @@ final class FailoverOperation<T> {
     CompletableFuture<MasterDiscovery.Finding> joined = (CompletableFuture<MasterDiscovery.Finding>) discovery;
     listener.discoveryJoined(info);
     joined.whenComplete((finding, error) -> onDiscoveryFinding(finding));
+  }
+
+  /** Key suffix of the reads' discovery flight (group names never contain NUL). */
+  private static final String READ_FLIGHT = "\u0000read";
+
+  /** True when reads have a last good host of this group that is not marked down. */
+  private boolean goodHostKnown() {
+    Optional<AffinityCache.CachedHost> cached = cache.lastGoodHost(group.name());
+    return cached.isPresent() && group.listedEntry(cached.get().host(), protocol).isPresent()
+        && cache.health(group.resolve(cached.get().host(), protocol)) == AffinityCache.HostHealth.UP;
   }
 
   /** True when the cached master was confirmed recently enough to go straight to it. */

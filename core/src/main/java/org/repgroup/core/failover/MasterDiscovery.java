@@ -6,9 +6,10 @@ import java.util.concurrent.ConcurrentMap;
 import org.repgroup.core.HostAddress;
 
 /**
- * Single flight of master discovery per group: the first write operation that
- * finds no trusted master leads; concurrent ones join and wait for its answer
- * instead of probing the same (possibly dead) hosts themselves.
+ * Single flight of discovery per group: the first write operation that finds no
+ * trusted master (or, in a separate flight, the first read that knows no good
+ * host) leads; concurrent ones join and wait for its answer instead of probing
+ * the same (possibly dead) hosts themselves.
  */
 final class MasterDiscovery {
 
@@ -36,7 +37,7 @@ final class MasterDiscovery {
   /**
    * What the leader found.
    *
-   * @param master the listed entry of the host that served a write, or {@code null}
+   * @param master the listed entry of the host that served (the master for a write), or {@code null}
    * @param sharedFailure a failure every joiner shares (all hosts unavailable, no master), or {@code null}
    */
   record Finding(HostAddress master, FailoverResult.Failed<?> sharedFailure) {

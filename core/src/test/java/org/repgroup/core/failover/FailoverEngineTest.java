@@ -474,6 +474,38 @@ class FailoverEngineTest {
   }
 
   @Test
+  void concurrentColdReadsJoinOneDiscoveryAndThenGoStraightToTheHostItFound() throws Exception {
+    policy = policy.toBuilder().stagger(Duration.ZERO).build();
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    ScriptedAttempt a = new ScriptedAttempt()
+        .on(H1, ctx -> {
+          try {
+            release.await(5, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          return AttemptOutcome.unavailable("refused", null);
+        })
+        .succeeds(H2);
+    FailoverEngine engine = engine();
+    CompletableFuture<FailoverResult<String>> leader = engine.executeAsync(group, Protocol.IMAP, Intent.READ, a);
+    List<CompletableFuture<FailoverResult<String>>> joiners = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      joiners.add(engine.executeAsync(group, Protocol.IMAP, Intent.READ, a));
+    }
+    await(() -> resources.counters().snapshot().discoveriesJoined() == 20, "20 joiners");
+
+    release.countDown();
+
+    assertThat(leader.get(5, TimeUnit.SECONDS)).isInstanceOf(FailoverResult.Served.class);
+    for (CompletableFuture<FailoverResult<String>> j : joiners) {
+      assertThat(j.get(5, TimeUnit.SECONDS)).isInstanceOfSatisfying(FailoverResult.Served.class,
+          s -> assertThat(s.host()).isEqualTo(H2));
+    }
+    assertThat(a.count(H1)).as("only the leader paid for the dead first host").isEqualTo(1);
+  }
+
+  @Test
   void countersCountOperationsAttemptsAndReferrals() throws Exception {
     ScriptedAttempt a = new ScriptedAttempt().refers(H1, H2).succeeds(H2);
 

@@ -57,6 +57,12 @@ public final class SseAttempt implements Attempt<EventSource> {
     this.sink = sink;
   }
 
+  /** A recheck is one HEAD request: it never opens a stream. */
+  @Override
+  public java.util.Optional<org.repgroup.core.failover.HostProbe> prober() {
+    return java.util.Optional.of(new HttpStatusProbe());
+  }
+
   @Override
   public AttemptOutcome<EventSource> attempt(AttemptContext ctx) throws InterruptedException {
     HostAddress host = ctx.host();

@@ -1,0 +1,154 @@
+package org.repgroup.ens.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.repgroup.core.HostAddress;
+import org.repgroup.core.Protocol;
+import org.repgroup.core.ReplicationGroup;
+import org.repgroup.core.StoreHostList;
+import org.repgroup.core.failover.AttemptContext;
+import org.repgroup.core.failover.AttemptOutcome;
+import org.repgroup.core.failover.Intent;
+
+@Timeout(30)
+class HttpStatusProbeTest {
+
+  /** A server answering every connection with {@code reply}, after reading the request head. */
+  static ServerSocket answering(String reply) throws IOException {
+    ServerSocket ss = new ServerSocket(0, 5, InetAddress.getLoopbackAddress());
+    Thread t = new Thread(() -> {
+      try (Socket s = ss.accept()) {
+        byte[] buf = new byte[1024];
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().contains("\r\n\r\n")) {
+          int n = s.getInputStream().read(buf);
+          if (n < 0) {
+            return;
+          }
+          head.append(new String(buf, 0, n, StandardCharsets.US_ASCII));
+        }
+        if (reply != null) {
+          s.getOutputStream().write(reply.getBytes(StandardCharsets.US_ASCII));
+          s.getOutputStream().flush();
+        } else {
+          s.getInputStream().read();
+        }
+      } catch (IOException ignored) {
+        // closed
+      }
+    });
+    t.setDaemon(true);
+    t.start();
+    return ss;
+  }
+
+  static AttemptContext contextFor(ServerSocket ss) {
+    HostAddress host = HostAddress.of("127.0.0.1", ss.getLocalPort());
+    return new AttemptContext() {
+      @Override
+      public HostAddress host() {
+        return host;
+      }
+
+      @Override
+      public InetSocketAddress socketAddress() {
+        return new InetSocketAddress(InetAddress.getLoopbackAddress(), ss.getLocalPort());
+      }
+
+      @Override
+      public ReplicationGroup group() {
+        return ReplicationGroup.builder("g", StoreHostList.of(host)).build();
+      }
+
+      @Override
+      public Protocol protocol() {
+        return Protocol.ENS;
+      }
+
+      @Override
+      public Intent intent() {
+        return Intent.READ_NO_REFERRALS;
+      }
+
+      @Override
+      public Optional<HostAddress> referredBy() {
+        return Optional.empty();
+      }
+
+      @Override
+      public int hop() {
+        return 0;
+      }
+
+      @Override
+      public Duration connectTimeout() {
+        return Duration.ofMillis(500);
+      }
+
+      @Override
+      public Duration responseTimeout() {
+        return Duration.ofMillis(300);
+      }
+
+      @Override
+      public Duration timeLeft() {
+        return Duration.ofSeconds(1);
+      }
+
+      @Override
+      public void hostResponded() {
+        // not needed
+      }
+
+      @Override
+      public boolean isCancelled() {
+        return false;
+      }
+
+      @Override
+      public void onCancel(AutoCloseable resource) {
+        // not needed
+      }
+    };
+  }
+
+  static AttemptOutcome<Void> probe(String reply) throws Exception {
+    try (ServerSocket ss = answering(reply)) {
+      return new HttpStatusProbe().probe(contextFor(ss));
+    }
+  }
+
+  @Test
+  void methodNotAllowedMeansTheHostIsBack() throws Exception {
+    assertThat(probe("HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n"))
+        .isInstanceOf(AttemptOutcome.Success.class);
+  }
+
+  @Test
+  void serviceUnavailableKeepsTheHostDown() throws Exception {
+    assertThat(probe("HTTP/1.1 503 Service Unavailable\r\n\r\n")).isInstanceOfSatisfying(
+        AttemptOutcome.Unavailable.class, u -> assertThat(u.reason()).contains("HTTP 503"));
+  }
+
+  @Test
+  void garbageIsNotAnAnswer() throws Exception {
+    assertThat(probe("\u0000\u00ff garbage\r\n")).isInstanceOfSatisfying(
+        AttemptOutcome.Unavailable.class, u -> assertThat(u.reason()).contains("not an HTTP answer"));
+  }
+
+  @Test
+  void silenceEndsAtTheResponseTimeout() throws Exception {
+    assertThat(probe(null)).isInstanceOfSatisfying(
+        AttemptOutcome.Unavailable.class, u -> assertThat(u.reason()).contains("no HTTP answer in time"));
+  }
+}
