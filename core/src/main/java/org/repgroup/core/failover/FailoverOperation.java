@@ -83,6 +83,8 @@ final class FailoverOperation<T> {
   private MasterDiscovery.Lead lead;
   private final Deque<Candidate> queue = new ArrayDeque<>();
   private final Set<HostAddress> triedThisPass = new HashSet<>();
+  /** Hosts whose recheck is due and is claimed only when this operation actually gets to them. */
+  private final Set<HostAddress> deferredRechecks = new HashSet<>();
   /** Hosts of this pass that answered with a referral: going back to one of them is a loop. */
   private final Set<HostAddress> referredThisPass = new HashSet<>();
   private final Map<Long, Running> running = new LinkedHashMap<>();
@@ -186,6 +188,7 @@ final class FailoverOperation<T> {
     referredThisPass.clear();
     hopsThisPass = 0;
     readOnlySeen = false;
+    deferredRechecks.clear();
     queue.clear();
     queue.addAll(order());
     launchNext();
@@ -207,6 +210,13 @@ final class FailoverOperation<T> {
           && cache.tryAcquireRecheck(resolved)) {
         // Healthy hosts come first: recheck this one on the side, without making the operation wait.
         recheckInBackground(new Candidate(entry, resolved, 0, null));
+        continue;
+      }
+      if (health == AffinityCache.HostHealth.RECHECK_DUE && !usable.isEmpty()) {
+        // No prober: the recheck is this operation's attempt, if it gets that far; it is
+        // claimed only then, so an operation served by a healthier host does not sit on it.
+        deferredRechecks.add(resolved);
+        recovering.add(new Candidate(entry, resolved, 0, null));
         continue;
       }
       if (health == AffinityCache.HostHealth.UP
@@ -321,9 +331,13 @@ final class FailoverOperation<T> {
   private Candidate pollCandidate() {
     Candidate c;
     while ((c = queue.pollFirst()) != null) {
-      if (!triedThisPass.contains(c.resolved)) {
-        return c;
+      if (triedThisPass.contains(c.resolved)) {
+        continue;
       }
+      if (deferredRechecks.remove(c.resolved) && !cache.tryAcquireRecheck(c.resolved)) {
+        continue;
+      }
+      return c;
     }
     return null;
   }

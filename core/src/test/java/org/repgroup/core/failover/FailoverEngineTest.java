@@ -660,6 +660,26 @@ class FailoverEngineTest {
   }
 
   @Test
+  void withoutAProberAnOperationServedElsewhereLeavesTheDueRecheckToTheNextOneThatNeedsTheHost() throws Exception {
+    policy = policy.toBuilder().stagger(Duration.ZERO).build();
+    group = ReplicationGroup.builder("store1", StoreHostList.of(H1, H2)).build();
+    cache.markDown(H1, "black hole");
+    cache.recordLastGoodHost("store1", H2, cache.nextSequence());
+    clock.advance(Duration.ofSeconds(30));
+    java.util.concurrent.atomic.AtomicBoolean h2Up = new java.util.concurrent.atomic.AtomicBoolean(true);
+    ScriptedAttempt a = new ScriptedAttempt().succeeds(H1)
+        .on(H2, ctx -> h2Up.get() ? AttemptOutcome.success("H2") : AttemptOutcome.unavailable("refused", null));
+
+    assertThat(served(run(Intent.READ, a)).host()).isEqualTo(H2);
+    assertThat(cache.health(H1)).as("the recheck is still there for the taking").isEqualTo(AffinityCache.HostHealth.RECHECK_DUE);
+    h2Up.set(false);
+
+    assertThat(served(run(Intent.READ, a)).host()).isEqualTo(H1);
+    assertThat(cache.health(H1)).isEqualTo(AffinityCache.HostHealth.UP);
+    assertThat(a.count(H1)).isEqualTo(1);
+  }
+
+  @Test
   void referralToAHostThatAlreadyFailedInThePassIsNotALoop() throws Exception {
     policy = policy.toBuilder().stagger(Duration.ZERO).build();
     ScriptedAttempt a = new ScriptedAttempt().unavailable(H1).refers(H2, H1).succeeds(H3);
