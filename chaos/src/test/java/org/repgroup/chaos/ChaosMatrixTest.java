@@ -452,6 +452,10 @@ class ChaosMatrixTest {
       assertThat(m.confirmed()).isTrue();
     });
     assertThat(resources.counters().snapshot().masterChanges()).as("the cache flipped once").isEqualTo(1);
+    assertThat(resources.counters().snapshot().discoveriesJoined())
+        .as("writes in flight on the demoted master joined one discovery instead of each confirming H2").isPositive();
+    assertThat(a.server(g.node(0)).connectionCount()).as("no write started on H1 after the flip; 50 run at once")
+        .isLessThanOrEqualTo(50);
     assertThat(cache.recordMaster(rg.name(), h1, beforeTheFlip, true)).as("a late answer from before the flip").isFalse();
     assertThat(cache.master(rg.name()).orElseThrow().host()).isEqualTo(h2);
     int h1Before = a.server(g.node(0)).connectionCount();

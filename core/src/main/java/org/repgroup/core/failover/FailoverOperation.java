@@ -81,6 +81,10 @@ final class FailoverOperation<T> {
   private boolean readOnlySeen;
   private HostAddress discoveredMaster;
   private MasterDiscovery.Lead lead;
+  /** The trusted cached master this write went straight to (no discovery), or null. */
+  private HostAddress trustedMaster;
+  /** True while waiting for another operation's discovery after the trusted master referred elsewhere. */
+  private boolean awaitingDiscovery;
   private final Deque<Candidate> queue = new ArrayDeque<>();
   private final Set<HostAddress> triedThisPass = new HashSet<>();
   /** Hosts whose recheck is due and is claimed only when this operation actually gets to them. */
@@ -121,7 +125,9 @@ final class FailoverOperation<T> {
     Object discovery = null;
     synchronized (this) {
       deadlineTimer = scheduler.schedule(policy.deadline(), this::onDeadline);
-      if (intent.needsMaster() ? !masterTrusted() : !goodHostKnown()) {
+      trustedMaster = intent.needsMaster() && masterTrusted()
+          ? cache.master(group.name()).map(c -> group.resolve(c.host(), protocol)).orElse(null) : null;
+      if (intent.needsMaster() ? trustedMaster == null : !goodHostKnown()) {
         // Writes with no trusted master, and reads with no good host known, run one discovery per
         // group: concurrent operations join it instead of all paying for the same dead first host.
         discovery = cache.discovery.leadOrJoin(intent.needsMaster() ? group.name() : group.name() + READ_FLIGHT);
@@ -308,7 +314,7 @@ final class FailoverOperation<T> {
   }
 
   private void launchNext() {
-    if (done) {
+    if (done || awaitingDiscovery) {
       return;
     }
     cancel(staggerTimer);
@@ -574,7 +580,45 @@ final class FailoverOperation<T> {
     } else {
       forgetAsPreferred(r);
     }
-    queue.addFirst(new Candidate(listed.orElse(null), target, r.candidate.hop + 1, from));
+    Candidate next = new Candidate(listed.orElse(null), target, r.candidate.hop + 1, from);
+    if (trustedMaster != null && from.equals(trustedMaster) && r.candidate.hop == 0 && lead == null) {
+      // The trusted master was demoted: one operation (the first to hear it) confirms the new
+      // master; the others that were already in flight on the old one wait for its finding.
+      trustedMaster = null;
+      Object d = cache.discovery.leadOrJoin(group.name());
+      if (d instanceof MasterDiscovery.Lead l) {
+        lead = l;
+      } else {
+        @SuppressWarnings("unchecked")
+        CompletableFuture<MasterDiscovery.Finding> joined = (CompletableFuture<MasterDiscovery.Finding>) d;
+        awaitingDiscovery = true;
+        listener.discoveryJoined(info);
+        joined.whenComplete((finding, error) -> afterDemotedMasterDiscovery(finding, next));
+        return;
+      }
+    }
+    queue.addFirst(next);
+    launchNext();
+  }
+
+  /** Goes to the master the leader confirmed, or follows this operation's own referral when it found none. */
+  private synchronized void afterDemotedMasterDiscovery(MasterDiscovery.Finding finding, Candidate ownReferral) {
+    awaitingDiscovery = false;
+    if (done) {
+      return;
+    }
+    if (finding != null && finding.sharedFailure() != null) {
+      finish(new FailoverResult.Failed<>(finding.sharedFailure().kind(), null, finding.sharedFailure().trace()));
+      return;
+    }
+    Candidate next = ownReferral;
+    if (finding != null && finding.master() != null) {
+      HostAddress resolved = group.resolve(finding.master(), protocol);
+      if (!resolved.equals(ownReferral.resolved) && !triedThisPass.contains(resolved)) {
+        next = new Candidate(finding.master(), resolved, ownReferral.hop, ownReferral.referredBy);
+      }
+    }
+    queue.addFirst(next);
     launchNext();
   }
 

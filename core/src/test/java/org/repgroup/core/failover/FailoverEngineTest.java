@@ -506,6 +506,49 @@ class FailoverEngineTest {
   }
 
   @Test
+  void writesInFlightOnADemotedTrustedMasterJoinOneDiscoveryOfTheNewMaster() throws Exception {
+    policy = policy.toBuilder().stagger(Duration.ofSeconds(5)).build();
+    cache.recordMaster("store1", H1, cache.nextSequence(), true);
+    java.util.concurrent.CountDownLatch allAtH1 = new java.util.concurrent.CountDownLatch(20);
+    java.util.concurrent.CountDownLatch h2Answers = new java.util.concurrent.CountDownLatch(1);
+    ScriptedAttempt a = new ScriptedAttempt()
+        .on(H1, ctx -> {
+          allAtH1.countDown();
+          try {
+            allAtH1.await(5, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          return AttemptOutcome.referral(H2, "demoted");
+        })
+        .on(H2, ctx -> {
+          try {
+            h2Answers.await(5, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          return AttemptOutcome.success("H2");
+        });
+    FailoverEngine engine = engine();
+    List<CompletableFuture<FailoverResult<String>>> writes = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      writes.add(engine.executeAsync(group, Protocol.IMAP, Intent.WRITE, a));
+    }
+    await(() -> resources.counters().snapshot().discoveriesJoined() == 19, "19 writes joined the first one's discovery");
+    assertThat(a.count(H2)).as("only the leader went on to H2 so far").isEqualTo(1);
+
+    h2Answers.countDown();
+
+    for (CompletableFuture<FailoverResult<String>> w : writes) {
+      assertThat(served(w.get(5, TimeUnit.SECONDS)).host()).isEqualTo(H2);
+    }
+    assertThat(a.count(H1)).isEqualTo(20);
+    assertThat(a.count(H2)).isEqualTo(20);
+    assertThat(cache.master("store1")).hasValueSatisfying(m -> assertThat(m.host()).isEqualTo(H2));
+    assertThat(resources.counters().snapshot().masterChanges()).isEqualTo(1);
+  }
+
+  @Test
   void countersCountOperationsAttemptsAndReferrals() throws Exception {
     ScriptedAttempt a = new ScriptedAttempt().refers(H1, H2).succeeds(H2);
 
@@ -538,6 +581,8 @@ class FailoverEngineTest {
     resources.close();
     resources = RepgroupResources.builder().ticker(clock).scheduler(clock).affinityCache(cache).build();
     group = ReplicationGroup.builder("solo", StoreHostList.of(H1)).build();
+    // A known good host: the three reads go straight to it (no discovery to join), all at t=0.
+    cache.recordLastGoodHost("solo", H1, cache.nextSequence());
     ScriptedAttempt a = new ScriptedAttempt().succeeds(H1);
     FailoverEngine engine = engine();
 
