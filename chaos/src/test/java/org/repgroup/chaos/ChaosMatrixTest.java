@@ -332,6 +332,88 @@ class ChaosMatrixTest {
     assertThat(a.server(g.node(0)).connectionCount()).isEqualTo(before);
   }
 
+  /**
+   * Scenario 10 (second half) on a schedule: the old master H1 returns as a replica while H2 is master
+   * and flaps every 5 s (refusing, then answering) for a minute, then stays up. Time is the cache's
+   * fake clock, one operation per second, recheck interval 5 s, stability window 30 s. Before each
+   * operation the group's cached master is forgotten (a client with no affinity yet, the worst case:
+   * with a warm cache nothing ever fails back). Pinned: no operation tries H1 within the stability
+   * window after it was seen up again, and operations move back to H1 at most once per window.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("adapters")
+  void flappingOldMasterOnAScheduleIsFailedBackToAtMostOncePerStabilityWindow(AdapterUnderTest a) throws Exception {
+    Duration window = Duration.ofSeconds(30);
+    AffinityCache flapCache = AffinityCache.builder().ticker(cacheClock).recheckInterval(Duration.ofSeconds(5))
+        .stabilityWindow(window).build();
+    SimulatedReplicationGroup g = group(1);
+    ReplicationGroup rg = g.replicationGroup(a.protocol());
+    HostAddress h1 = g.node(0).address(a.protocol());
+    HostAddress h2 = g.node(1).address(a.protocol());
+    List<Long> markedUpAt = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.concurrent.atomic.AtomicBoolean triedH1 = new java.util.concurrent.atomic.AtomicBoolean();
+    RepgroupResources flapResources = RepgroupResources.builder().affinityCache(flapCache)
+        .listener(new org.repgroup.core.failover.FailoverListener() {
+          @Override
+          public void attemptStart(org.repgroup.core.failover.OperationInfo op, HostAddress host, int hop) {
+            if (host.equals(h1)) {
+              triedH1.set(true);
+            }
+          }
+
+        }).build();
+    closeables.add(flapResources);
+    List<Integer> secondsTryingH1 = new ArrayList<>();
+    boolean wasUp = true;
+
+    for (int t = 0; t < 100; t++) {
+      boolean h1Up = t >= 60 || (t / 5) % 2 == 1;
+      if (h1Up) {
+        a.server(g.node(0)).clearFault();
+      } else {
+        a.server(g.node(0)).setFault(Fault.refuse());
+      }
+      flapCache.dropMaster(rg.name(), h2, Long.MAX_VALUE);
+      triedH1.set(false);
+
+      assertThat(a.write(flapResources, POLICY, rg).host()).as("t=%d s", t).isEqualTo(h2);
+
+      await(() -> !flapCache.recheckInFlight(h1), "H1's recheck to report");
+      boolean upNow = flapCache.health(h1) == AffinityCache.HostHealth.UP;
+      if (upNow && !wasUp) {
+        markedUpAt.add((long) t);
+      }
+      wasUp = upNow;
+      if (triedH1.get()) {
+        secondsTryingH1.add(t);
+      }
+      cacheClock.advance(Duration.ofSeconds(1));
+    }
+
+    for (int t : secondsTryingH1) {
+      if (t == 0) {
+        continue; // the first operation finds H1 refusing: that is how it gets its down mark
+      }
+      long lastUp = markedUpAt.stream().filter(up -> up <= t).mapToLong(Long::longValue).max().orElse(-1);
+      assertThat(t - lastUp).as("t=%d s: H1 tried %d s after it was seen up again (tried at %s, up at %s)", t,
+          t - lastUp, secondsTryingH1, markedUpAt)
+          .isGreaterThanOrEqualTo(window.toSeconds());
+    }
+    List<Integer> failBacks = new ArrayList<>();
+    for (int i = 0; i < secondsTryingH1.size(); i++) {
+      int t = secondsTryingH1.get(i);
+      if (t > 0 && (i == 0 || secondsTryingH1.get(i - 1) != t - 1)) {
+        failBacks.add(t);
+      }
+    }
+    for (int i = 1; i < failBacks.size(); i++) {
+      assertThat(failBacks.get(i) - failBacks.get(i - 1)).as("fail-backs at %s", failBacks)
+          .isGreaterThanOrEqualTo((int) window.toSeconds());
+    }
+    assertThat(secondsTryingH1).as("once stable, H1 is back in list order for good").contains(99);
+    assertThat(markedUpAt).as("rechecks saw it come back").isNotEmpty();
+  }
+
   /** Scenario 7: the whole group down past the recheck interval, then back on new addresses: no restart needed. */
   @ParameterizedTest(name = "{0}")
   @MethodSource("adapters")

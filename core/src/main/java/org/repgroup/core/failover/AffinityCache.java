@@ -144,6 +144,16 @@ public final class AffinityCache {
         : HostHealth.DOWN;
   }
 
+  /**
+   * True while the single recheck of {@code host} has been handed out
+   * ({@link #tryAcquireRecheck}) and its holder has not reported yet: the host
+   * counts as down until then.
+   */
+  public boolean recheckInFlight(HostAddress host) {
+    DownMark mark = downMarks.getIfPresent(host);
+    return mark != null && mark.probing.get() && ticker.read() - mark.probeStartedAt < recheckNanos;
+  }
+
   /** The reason of {@code host}'s down mark, if it has one. */
   public Optional<String> downReason(HostAddress host) {
     DownMark mark = downMarks.getIfPresent(host);

@@ -209,28 +209,38 @@ final class FailoverOperation<T> {
     entries.addAll(group.hosts().hosts());
     List<Candidate> usable = new ArrayList<>();
     List<Candidate> recovering = new ArrayList<>();
+    List<Candidate> dueWithProbe = new ArrayList<>();
+    boolean probes = attempt.prober().isPresent();
     for (HostAddress entry : entries) {
       HostAddress resolved = group.resolve(entry, protocol);
       AffinityCache.HostHealth health = cache.health(resolved);
-      if (health == AffinityCache.HostHealth.RECHECK_DUE && !usable.isEmpty() && attempt.prober().isPresent()
-          && cache.tryAcquireRecheck(resolved)) {
-        // Healthy hosts come first: recheck this one on the side, without making the operation wait.
-        recheckInBackground(new Candidate(entry, resolved, 0, null));
-        continue;
-      }
-      if (health == AffinityCache.HostHealth.RECHECK_DUE && !usable.isEmpty()) {
+      Candidate c = new Candidate(entry, resolved, 0, null);
+      if (health == AffinityCache.HostHealth.RECHECK_DUE && probes) {
+        dueWithProbe.add(c);
+      } else if (health == AffinityCache.HostHealth.RECHECK_DUE && !(usable.isEmpty() && recovering.isEmpty())) {
         // No prober: the recheck is this operation's attempt, if it gets that far; it is
         // claimed only then, so an operation served by a healthier host does not sit on it.
         deferredRechecks.add(resolved);
-        recovering.add(new Candidate(entry, resolved, 0, null));
-        continue;
-      }
-      if (health == AffinityCache.HostHealth.UP
+        recovering.add(c);
+      } else if (health == AffinityCache.HostHealth.UP
           || (health == AffinityCache.HostHealth.RECHECK_DUE && cache.tryAcquireRecheck(resolved))) {
-        Candidate c = new Candidate(entry, resolved, 0, null);
         // A host back within its stability window goes after the steady ones (the
         // preferred host keeps its place: a success already vouched for it).
         (entry != first && cache.isRecovering(resolved) ? recovering : usable).add(c);
+      }
+    }
+    boolean othersUsable = !usable.isEmpty() || !recovering.isEmpty();
+    for (Candidate c : dueWithProbe) {
+      if (othersUsable) {
+        // Other hosts serve: recheck this one on the side, wherever it is listed, without making
+        // the operation wait for it.
+        if (cache.tryAcquireRecheck(c.resolved)) {
+          recheckInBackground(c);
+        }
+      } else {
+        // Nothing else to try: the operation's own attempt is the recheck, claimed when reached.
+        deferredRechecks.add(c.resolved);
+        usable.add(c);
       }
     }
     usable.addAll(recovering);

@@ -127,9 +127,13 @@ class FailoverEngineTest {
     cache.markDown(H1, "refused");
     clock.advance(Duration.ofSeconds(30));
 
+    assertThat(cache.recheckInFlight(H1)).isFalse();
     assertThat(cache.tryAcquireRecheck(H1)).isTrue();
     assertThat(cache.tryAcquireRecheck(H1)).isFalse();
     assertThat(cache.health(H1)).isEqualTo(AffinityCache.HostHealth.DOWN);
+    assertThat(cache.recheckInFlight(H1)).isTrue();
+    cache.markDown(H1, "recheck: refused");
+    assertThat(cache.recheckInFlight(H1)).as("the holder reported").isFalse();
   }
 
   @Test
@@ -722,6 +726,36 @@ class FailoverEngineTest {
     assertThat(served(run(Intent.READ, a)).host()).isEqualTo(H1);
     assertThat(cache.health(H1)).isEqualTo(AffinityCache.HostHealth.UP);
     assertThat(a.count(H1)).isEqualTo(1);
+  }
+
+  @Test
+  void dueHostListedFirstIsRecheckedOnTheSideWhenOthersCanServe() throws Exception {
+    policy = policy.toBuilder().stagger(Duration.ZERO).build();
+    cache.markDown(H1, "black hole");
+    clock.advance(Duration.ofSeconds(30));
+    java.util.concurrent.CountDownLatch probed = new java.util.concurrent.CountDownLatch(1);
+    ScriptedAttempt scripted = new ScriptedAttempt().succeeds(H1).succeeds(H2).succeeds(H3);
+    Attempt<String> withProbe = new Attempt<>() {
+      @Override
+      public AttemptOutcome<String> attempt(AttemptContext context) {
+        return scripted.attempt(context);
+      }
+
+      @Override
+      public java.util.Optional<HostProbe> prober() {
+        return java.util.Optional.of(ctx -> {
+          probed.countDown();
+          return AttemptOutcome.unavailable("still silent", null);
+        });
+      }
+    };
+
+    assertThat(served(engine().execute(group, Protocol.IMAP, Intent.WRITE, withProbe)).host()).isEqualTo(H2);
+
+    assertThat(probed.await(5, TimeUnit.SECONDS)).isTrue();
+    assertThat(scripted.count(H1)).as("no operation waited for the first-listed host").isZero();
+    await(() -> !cache.recheckInFlight(H1), "the recheck reported");
+    assertThat(cache.health(H1)).isEqualTo(AffinityCache.HostHealth.DOWN);
   }
 
   @Test
