@@ -169,6 +169,27 @@ class EnsSubscriberTest {
   }
 
   @Test
+  void hostAnsweringAfterTheResponseTimeoutIsLeftForTheNext() throws Exception {
+    WireMockServer slow = host();
+    WireMockServer b = host();
+    // Connects at once, answers after 0.9 s: past the 700 ms response timeout, though within connect + response.
+    slow.stubFor(get(urlPathEqualTo("/ens/v1/events")).willReturn(aResponse().withStatus(200).withFixedDelay(900)
+        .withHeader("Content-Type", "text/event-stream").withBody(sse(1, 1))));
+    b.stubFor(get(urlPathEqualTo("/ens/v1/events")).willReturn(aResponse().withStatus(200)
+        .withHeader("Content-Type", "text/event-stream").withBody(sse(1, 1))));
+    ReplicationGroup g = ReplicationGroup.builder("g", StoreHostList.of(at(slow), at(b))).build();
+    EnsSubscriber noStagger = EnsSubscriber.builder(resources)
+        .policy(POLICY.toBuilder().stagger(java.time.Duration.ZERO).build()).build();
+
+    Subscription s = noStagger.subscribe(g, EventFilter.all(), recorder);
+    closeables.add(s);
+    await(() -> recorder.ids.contains("1"), "event 1");
+
+    assertThat(recorder.statuses).extracting(SubscriptionStatus::host).contains(java.util.Optional.of(at(b)));
+    assertThat(recorder.statuses).extracting(SubscriptionStatus::host).doesNotContain(java.util.Optional.of(at(slow)));
+  }
+
+  @Test
   void malformedDataGoesToTheErrorCallbackAndTheStreamContinues() throws Exception {
     WireMockServer a = host();
     String body = sse(1, 1) + "id: 2\nevent: ens\ndata: {not json\n\n"

@@ -1,9 +1,15 @@
 package org.repgroup.ens.internal;
 
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketAddress;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import javax.net.SocketFactory;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -75,7 +81,10 @@ public final class SseAttempt implements Attempt<EventSource> {
     }
     CompletableFuture<String> opened = new CompletableFuture<>();
     int[] status = new int[1];
-    OkHttpClient client = http.newBuilder().connectTimeout(ctx.connectTimeout()).build();
+    // The response timeout runs from the moment the connection is up, not from the start.
+    CompletableFuture<Void> connected = new CompletableFuture<>();
+    OkHttpClient client = http.newBuilder().connectTimeout(ctx.connectTimeout())
+        .socketFactory(new ConnectSignal(connected)).build();
     EventSource source = EventSources.createFactory(client).newEventSource(rb.build(), new EventSourceListener() {
       @Override
       public void onOpen(EventSource es, Response response) {
@@ -110,11 +119,20 @@ public final class SseAttempt implements Attempt<EventSource> {
     ctx.onCancel(source::cancel);
     String failure;
     try {
-      failure = opened.get(ctx.connectTimeout().plus(ctx.responseTimeout()).toMillis(), TimeUnit.MILLISECONDS);
+      try {
+        // OkHttp's own connect timeout normally ends this phase; this bound also covers a slow call
+        // set-up (a cold client's first call, a slow resolver), which its connect timeout does not.
+        long bound = ctx.connectTimeout().plus(ctx.responseTimeout()).toMillis();
+        CompletableFuture.anyOf(connected, opened).get(bound, TimeUnit.MILLISECONDS);
+      } catch (TimeoutException e) {
+        source.cancel();
+        return AttemptOutcome.unavailable("no connection in " + ctx.connectTimeout().plus(ctx.responseTimeout())
+            .toMillis() + " ms", e);
+      }
+      failure = opened.get(ctx.responseTimeout().toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
       source.cancel();
-      return AttemptOutcome.unavailable("no answer in " + ctx.connectTimeout().plus(ctx.responseTimeout()).toMillis()
-          + " ms", e);
+      return AttemptOutcome.unavailable("no answer in " + ctx.responseTimeout().toMillis() + " ms after connecting", e);
     } catch (ExecutionException e) {
       source.cancel();
       return AttemptOutcome.unavailable(String.valueOf(e.getCause()), e.getCause());
@@ -141,6 +159,53 @@ public final class SseAttempt implements Attempt<EventSource> {
     }
     ctx.hostResponded();
     return AttemptOutcome.success(source);
+  }
+
+  /** Plain sockets that complete {@code connected} once their TCP connection is up. */
+  private static final class ConnectSignal extends SocketFactory {
+    private final CompletableFuture<Void> connected;
+
+    ConnectSignal(CompletableFuture<Void> connected) {
+      this.connected = connected;
+    }
+
+    @Override
+    public Socket createSocket() {
+      return new Socket() {
+        @Override
+        public void connect(SocketAddress endpoint, int timeout) throws IOException {
+          super.connect(endpoint, timeout);
+          connected.complete(null);
+        }
+      };
+    }
+
+    @Override
+    public Socket createSocket(String host, int port) throws IOException {
+      return connected(new InetSocketAddress(host, port));
+    }
+
+    @Override
+    public Socket createSocket(String host, int port, InetAddress localHost, int localPort) throws IOException {
+      return connected(new InetSocketAddress(host, port));
+    }
+
+    @Override
+    public Socket createSocket(InetAddress host, int port) throws IOException {
+      return connected(new InetSocketAddress(host, port));
+    }
+
+    @Override
+    public Socket createSocket(InetAddress address, int port, InetAddress localAddress, int localPort)
+        throws IOException {
+      return connected(new InetSocketAddress(address, port));
+    }
+
+    private Socket connected(InetSocketAddress to) throws IOException {
+      Socket s = createSocket();
+      s.connect(to);
+      return s;
+    }
   }
 
   /** A host answered the subscription request with a 4xx that says the request, not the host, is wrong. */
