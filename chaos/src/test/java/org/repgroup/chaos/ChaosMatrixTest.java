@@ -29,10 +29,11 @@ import org.repgroup.testkit.Fault;
 import org.repgroup.testkit.SimulatedReplicationGroup;
 
 /**
- * The chaos matrix (issue 7), scenario by scenario, each run for every adapter
- * against the testkit group. Time that matters is either a ManualClock (down-mark
- * expiry) or small real timeouts with bounds far from them. Scenario 5 is covered by
- * BurlFetcherTest, scenario 9 is not implemented; docs/RELIABILITY.md has the matrix.
+ * The chaos matrix (issue 7), scenario by scenario, each run for IMAP, POP and LMTP
+ * against the testkit group (ENS: {@link EnsChaosTest}). Time that matters is either a
+ * ManualClock (down marks, rechecks, windows, the flap schedule) or real timeouts with
+ * bounds far from them. Scenario 5 is BURL's (BurlFetcherTest), scenario 9 is about
+ * reads (IMAP here); docs/RELIABILITY.md has the matrix.
  */
 @Timeout(60)
 class ChaosMatrixTest {
