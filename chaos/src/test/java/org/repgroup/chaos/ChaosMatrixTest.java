@@ -384,14 +384,11 @@ class ChaosMatrixTest {
     closeables.add(flapResources);
     List<Integer> secondsTryingH1 = new ArrayList<>();
     boolean wasUp = true;
+    org.repgroup.testkit.FlapSchedule flap = org.repgroup.testkit.FlapSchedule.every(Duration.ofSeconds(5))
+        .stableFrom(Duration.ofSeconds(60));
 
     for (int t = 0; t < 100; t++) {
-      boolean h1Up = t >= 60 || (t / 5) % 2 == 1;
-      if (h1Up) {
-        a.server(g.node(0)).clearFault();
-      } else {
-        a.server(g.node(0)).setFault(Fault.refuse());
-      }
+      flap.applyTo(a.server(g.node(0)), Duration.ofSeconds(t));
       flapCache.dropMaster(rg.name(), h2, Long.MAX_VALUE);
       triedH1.set(false);
 
