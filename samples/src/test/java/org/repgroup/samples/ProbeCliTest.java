@@ -96,6 +96,20 @@ class ProbeCliTest {
   }
 
   @Test
+  void refusedLoginStillListsTheAttemptThatWasRefused() {
+    Map<String, Object> r = json(1, "pop", "--hosts", hosts(Protocol.POP), "--user", "alice", "--password", "wrong",
+        "--stagger", "50", "--json");
+
+    assertThat(r.get("ok")).isEqualTo(false);
+    assertThat(r.get("error")).isInstanceOf(String.class);
+    List<Map<String, Object>> attempts = list(r.get("attempts"));
+    assertThat(attempts).isNotEmpty();
+    assertThat(attempts.get(attempts.size() - 1)).containsEntry("outcome", "fatal")
+        .containsEntry("host", g.node(2).address(Protocol.POP).toString());
+    assertThat(stdout.toString(StandardCharsets.UTF_8)).doesNotContain("wrong");
+  }
+
+  @Test
   void lmtpPrintsOneResultPerRecipientAndFailsWhenOneIsNotDelivered(@TempDir Path dir) throws Exception {
     Path msg = dir.resolve("m.eml");
     Files.writeString(msg, "Subject: x\r\n\r\nhello\r\n");

@@ -59,7 +59,33 @@ class ProbeDovecotIT {
     }
     String text = out.toString(StandardCharsets.UTF_8);
     assertThat(exit).as(text).isEqualTo(expectedExit);
-    return JsonReader.object(text);
+    assertThat(text.strip().lines()).as("exactly one JSON object").hasSize(1);
+    Map<String, Object> m = JsonReader.object(text);
+    assertThat(text).doesNotContain("secret").doesNotContain("bobpw");
+    if (!args[0].equals("status")) {
+      assertContract(m, expectedExit == 0);
+    }
+    return m;
+  }
+
+  /** The fields every operation's JSON has, checked by type and meaning. */
+  static void assertContract(Map<String, Object> m, boolean ok) {
+    assertThat(m).containsKeys("ok", "host", "elapsedMillis", "referrals", "attempts", "error");
+    assertThat(m.get("ok")).isEqualTo(ok);
+    assertThat(m.get("elapsedMillis")).isInstanceOfSatisfying(Long.class, v -> assertThat(v).isNotNegative());
+    assertThat(m.get("referrals")).isInstanceOfSatisfying(Long.class, v -> assertThat(v).isNotNegative());
+    if (ok) {
+      assertThat(m.get("host")).isInstanceOfSatisfying(String.class, h -> assertThat(h).matches("127\\.0\\.0\\.1:\\d+"));
+      assertThat(m.get("error")).isNull();
+    } else {
+      assertThat(m.get("error")).isInstanceOf(String.class);
+    }
+    for (Map<String, Object> a : list(m.get("attempts"))) {
+      assertThat(a).containsKeys("host", "outcome", "millis", "detail");
+      assertThat(a.get("outcome")).isIn("success", "referral", "unavailable", "fatal");
+      assertThat(a.get("millis")).isInstanceOfSatisfying(Long.class, v -> assertThat(v).isNotNegative());
+      assertThat(a.get("detail")).isInstanceOf(String.class);
+    }
   }
 
   @SuppressWarnings("unchecked")
@@ -74,7 +100,11 @@ class ProbeDovecotIT {
 
     Map<String, Object> lmtp = run(0, "lmtp", "--hosts", hosts(Protocol.LMTP), "--from", "s@example.com",
         "--to", "alice", "--message", msg.toString(), "--json");
-    assertThat(list(lmtp.get("recipients")).get(0).get("status")).isEqualTo("DELIVERED");
+    assertThat(list(lmtp.get("recipients")).get(0)).containsEntry("address", "alice").containsEntry("status", "DELIVERED")
+        .containsKeys("code", "enhancedCode", "text");
+    assertThat(list(lmtp.get("recipients")).get(0).get("code")).isEqualTo(250L);
+    assertThat(lmtp.get("host")).as("LMTP has no login referral in Dovecot: the first instance delivers")
+        .isEqualTo(dovecot.instance(0).lmtpAddress().toString());
 
     Map<String, Object> imap = run(0, "imap", "--hosts", hosts(Protocol.IMAP), "--user", "alice", "--password", "secret",
         "--json");
@@ -85,6 +115,14 @@ class ProbeDovecotIT {
     Map<String, Object> pop = run(0, "pop", "--hosts", dovecot.instance(1).popAddress().toString(), "--user", "alice",
         "--password", "secret", "--json");
     assertThat(pop.get("messages")).isEqualTo(1L);
+    long fileSize = Files.size(msg);
+    assertThat(pop.get("bytes")).as("Dovecot's STAT size of the delivered message").isInstanceOfSatisfying(Long.class,
+        b -> assertThat(b).isGreaterThanOrEqualTo(fileSize));
+    assertThat(pop.get("host")).isEqualTo(dovecot.instance(1).popAddress().toString());
+
+    Map<String, Object> badPassword = run(1, "pop", "--hosts", dovecot.instance(1).popAddress().toString(), "--user",
+        "alice", "--password", "wrong", "--json");
+    assertThat(list(badPassword.get("attempts"))).extracting(a -> a.get("outcome")).containsExactly("fatal");
 
     Map<String, Object> status = run(0, "status", "--hosts", hosts(Protocol.IMAP), "--protocol", "imap",
         "--user", "alice", "--password", "secret", "--json");

@@ -27,16 +27,19 @@ public abstract class ProbeCommand implements Callable<Integer> {
   public final Integer call() {
     long start = System.nanoTime();
     ProbeReport report;
-    try (RepgroupResources resources = RepgroupResources.create()) {
+    // What the engine did, for failures whose exception carries no trace (a refused login is
+    // reported with the protocol library's own exception).
+    AttemptLog log = new AttemptLog();
+    try (RepgroupResources resources = RepgroupResources.builder().listener(log).build()) {
       report = probe(resources);
     } catch (UsageException e) {
       spec.commandLine().getErr().println("repgroup-probe " + spec.name() + ": " + e.getMessage());
       return 2;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      report = ProbeReport.failed(e, (System.nanoTime() - start) / 1_000_000);
+      report = ProbeReport.failed(e, (System.nanoTime() - start) / 1_000_000).orAttempts(log);
     } catch (Exception e) {
-      report = ProbeReport.failed(e, (System.nanoTime() - start) / 1_000_000);
+      report = ProbeReport.failed(e, (System.nanoTime() - start) / 1_000_000).orAttempts(log);
     }
     PrintStream out = System.out;
     out.print(common.json() ? report.toJson() + "\n" : report.toText(System.console() != null));

@@ -50,6 +50,26 @@ public final class ProbeReport {
     return r;
   }
 
+  /** When no trace filled the attempts, the ones {@code log} saw (with its referral count). */
+  ProbeReport orAttempts(AttemptLog log) {
+    if (attempts.isEmpty()) {
+      for (AttemptRecord a : log.records()) {
+        attempts.add(attempt(a));
+      }
+      referrals = log.referralsFollowed();
+    }
+    return this;
+  }
+
+  private static Map<String, Object> attempt(AttemptRecord a) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("host", a.host().toString());
+    m.put("outcome", outcome(a.kind()));
+    m.put("millis", a.elapsed().toMillis());
+    m.put("detail", a.detail());
+    return m;
+  }
+
   private void trace(FailoverTrace trace) {
     if (trace == null) {
       return;
@@ -57,12 +77,7 @@ public final class ProbeReport {
     elapsedMillis = trace.elapsed().toMillis();
     referrals = trace.referralsFollowed();
     for (AttemptRecord a : trace.attempts()) {
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("host", a.host().toString());
-      m.put("outcome", outcome(a.kind()));
-      m.put("millis", a.elapsed().toMillis());
-      m.put("detail", a.detail());
-      attempts.add(m);
+      attempts.add(attempt(a));
     }
   }
 
