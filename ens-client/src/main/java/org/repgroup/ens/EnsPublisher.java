@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -91,7 +92,7 @@ public final class EnsPublisher {
     EnsEvent e = event.withParameter("hostname", group.name());
     String body = EnsWire.eventJson(e);
     // One key for every POST of this publish: a group that already took it answers with the same id.
-    String key = java.util.UUID.randomUUID().toString();
+    String key = UUID.randomUUID().toString();
     AffinityCache cache = resources.affinityCache();
     Set<HostAddress> targets = new LinkedHashSet<>();
     List<CompletableFuture<HostPublish>> results = new ArrayList<>();

@@ -175,9 +175,7 @@ final class FailoverOperation<T> {
     if (done) {
       return;
     }
-    if (finding != null && finding.sharedFailure() != null) {
-      MasterDiscovery.Finding f = finding;
-      finish(new FailoverResult.Failed<>(f.sharedFailure().kind(), null, f.sharedFailure().trace()));
+    if (finishedWithSharedFailure(finding)) {
       return;
     }
     if (finding != null && finding.master() != null) {
@@ -611,14 +609,22 @@ final class FailoverOperation<T> {
     launchNext();
   }
 
+  /** Ends this operation with the leader's failure when every joiner shares it (the whole group down, no master). */
+  private boolean finishedWithSharedFailure(MasterDiscovery.Finding finding) {
+    if (finding == null || finding.sharedFailure() == null) {
+      return false;
+    }
+    finish(new FailoverResult.Failed<>(finding.sharedFailure().kind(), null, finding.sharedFailure().trace()));
+    return true;
+  }
+
   /** Goes to the master the leader confirmed, or follows this operation's own referral when it found none. */
   private synchronized void afterDemotedMasterDiscovery(MasterDiscovery.Finding finding, Candidate ownReferral) {
     awaitingDiscovery = false;
     if (done) {
       return;
     }
-    if (finding != null && finding.sharedFailure() != null) {
-      finish(new FailoverResult.Failed<>(finding.sharedFailure().kind(), null, finding.sharedFailure().trace()));
+    if (finishedWithSharedFailure(finding)) {
       return;
     }
     Candidate next = ownReferral;
