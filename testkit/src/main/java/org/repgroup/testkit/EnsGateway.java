@@ -233,6 +233,12 @@ public final class EnsGateway implements AutoCloseable {
     }
   }
 
+  /** The fault in force if it freezes open streams (stall after greeting, black hole), else {@code null}. */
+  private Fault freezingFault() {
+    Fault f = fault;
+    return f != null && (f.kind() == Fault.Kind.STALL_AFTER_GREETING || f.kind() == Fault.Kind.BLACK_HOLE) ? f : null;
+  }
+
   private void delayIfSlow() {
     Fault f = fault;
     if (f != null && f.kind() == Fault.Kind.SLOW) {
@@ -374,23 +380,18 @@ public final class EnsGateway implements AutoCloseable {
     try {
       out.write(": repgroup testkit ENS gateway\n\n".getBytes(StandardCharsets.UTF_8));
       out.flush();
-      Fault stall = fault;
-      if (stall != null && stall.kind() == Fault.Kind.STALL_AFTER_GREETING) {
-        hold(stall);
-        return;
-      }
       long lastWrite = System.nanoTime();
       while (!Thread.currentThread().isInterrupted()) {
+        Fault frozen = freezingFault();
+        if (frozen != null) {
+          // An open stream freezes mid-way: no more events, no keep-alives.
+          hold(frozen);
+          return;
+        }
         if (System.nanoTime() - lastWrite > KEEP_ALIVE.toNanos()) {
           out.write(": keep-alive\n\n".getBytes(StandardCharsets.UTF_8));
           out.flush();
           lastWrite = System.nanoTime();
-        }
-        Fault now = fault;
-        if (now != null && (now.kind() == Fault.Kind.STALL_AFTER_GREETING || now.kind() == Fault.Kind.BLACK_HOLE)) {
-          // An open stream freezes mid-way: no more events, no keep-alives.
-          hold(now);
-          return;
         }
         for (EnsEventLog.Entry e : log.awaitAfter(last, Duration.ofMillis(200))) {
           lastWrite = System.nanoTime();
@@ -401,10 +402,9 @@ public final class EnsGateway implements AutoCloseable {
           if (limit >= 0 && sent >= limit) {
             return;
           }
-          Fault frozen = fault;
-          if (frozen != null && (frozen.kind() == Fault.Kind.STALL_AFTER_GREETING
-              || frozen.kind() == Fault.Kind.BLACK_HOLE)) {
-            hold(frozen);
+          Fault frozenNow = freezingFault();
+          if (frozenNow != null) {
+            hold(frozenNow);
             return;
           }
           delayIfSlow();

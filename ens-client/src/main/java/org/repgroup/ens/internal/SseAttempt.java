@@ -182,27 +182,30 @@ public final class SseAttempt implements Attempt<EventSource> {
 
     @Override
     public Socket createSocket(String host, int port) throws IOException {
-      return connected(new InetSocketAddress(host, port));
+      return connected(new InetSocketAddress(host, port), null);
     }
 
     @Override
     public Socket createSocket(String host, int port, InetAddress localHost, int localPort) throws IOException {
-      return connected(new InetSocketAddress(host, port));
+      return connected(new InetSocketAddress(host, port), new InetSocketAddress(localHost, localPort));
     }
 
     @Override
     public Socket createSocket(InetAddress host, int port) throws IOException {
-      return connected(new InetSocketAddress(host, port));
+      return connected(new InetSocketAddress(host, port), null);
     }
 
     @Override
     public Socket createSocket(InetAddress address, int port, InetAddress localAddress, int localPort)
         throws IOException {
-      return connected(new InetSocketAddress(address, port));
+      return connected(new InetSocketAddress(address, port), new InetSocketAddress(localAddress, localPort));
     }
 
-    private Socket connected(InetSocketAddress to) throws IOException {
+    private Socket connected(InetSocketAddress to, InetSocketAddress local) throws IOException {
       Socket s = createSocket();
+      if (local != null) {
+        s.bind(local);
+      }
       s.connect(to);
       return s;
     }
