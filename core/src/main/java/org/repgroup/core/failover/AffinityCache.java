@@ -178,11 +178,15 @@ public final class AffinityCache {
    * @return true when the host had a mark
    */
   public boolean markUp(HostAddress host) {
-    boolean hadMark = downMarks.asMap().remove(host) != null;
-    if (hadMark && recovering != null) {
+    if (downMarks.getIfPresent(host) == null) {
+      return false;
+    }
+    // The stability window starts before the mark goes: an operation ordering hosts in between
+    // must never see the host up and steady.
+    if (recovering != null) {
       recovering.put(host, Boolean.TRUE);
     }
-    return hadMark;
+    return downMarks.asMap().remove(host) != null;
   }
 
   /**

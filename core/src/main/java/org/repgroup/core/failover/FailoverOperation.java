@@ -241,18 +241,19 @@ final class FailoverOperation<T> {
         usable.add(c);
       }
     }
-    usable.addAll(recovering);
-    if (usable.isEmpty()) {
+    if (usable.isEmpty() && recovering.isEmpty()) {
       // Every host is marked down: try them all anyway, never fail without trying.
       for (HostAddress entry : entries) {
         usable.add(new Candidate(entry, group.resolve(entry, protocol), 0, null));
       }
     }
     if (!intent.needsMaster() && policy.slowHostFactor() > 0) {
-      // One read in slowHostProbeEvery goes to the slow hosts first, so they can show they recovered.
+      // One read in slowHostProbeEvery goes to the slow (or never measured) hosts first, so they
+      // can show they recovered. Hosts within their stability window stay last all the same.
       boolean probeSlow = READS.incrementAndGet() % policy.slowHostProbeEvery() == 0;
-      return bySpeed(usable, probeSlow);
+      usable = bySpeed(usable, probeSlow);
     }
+    usable.addAll(recovering);
     return usable;
   }
 
@@ -260,7 +261,8 @@ final class FailoverOperation<T> {
    * Reads: hosts much slower than the fastest known one (by average latency) go
    * after the others, order otherwise kept; on a probe read they go first instead,
    * so a recovered host's average comes down and it gets its traffic back. Hosts
-   * with no latency yet count as fast.
+   * with no latency yet count as fast, and go first on a probe read, so each gets
+   * measured.
    */
   private List<Candidate> bySpeed(List<Candidate> candidates, boolean slowFirst) {
     long fastest = Long.MAX_VALUE;
@@ -278,6 +280,15 @@ final class FailoverOperation<T> {
       (isSlow ? slow : fast).add(c);
     }
     if (slowFirst) {
+      List<Candidate> unmeasured = fast.stream().filter(c -> cache.latency(c.resolved).isEmpty()).toList();
+      if (!unmeasured.isEmpty()) {
+        // Hosts never measured go first on a probe read: otherwise a slow host that serves every
+        // read would be the only one measured, the fastest known, and never look slow.
+        List<Candidate> out = new ArrayList<>(unmeasured);
+        fast.stream().filter(c -> !unmeasured.contains(c)).forEach(out::add);
+        out.addAll(slow);
+        return out;
+      }
       slow.addAll(fast);
       return slow;
     }
@@ -505,6 +516,8 @@ final class FailoverOperation<T> {
       finish(new FailoverResult.Served<>(s.value(), c.resolved, trace()));
     } else if (outcome instanceof AttemptOutcome.Referral<T> ref) {
       referralSeen = true;
+      // A referral is a full answer (after the login): it measures the host as well as a success.
+      cache.recordLatency(c.resolved, Duration.ofNanos(ticker.read() - r.startNanos));
       hostAnswered(c.resolved);
       onReferral(r, ref);
     } else if (outcome instanceof AttemptOutcome.Unavailable<T> u) {
@@ -520,6 +533,7 @@ final class FailoverOperation<T> {
       launchNext();
     } else if (outcome instanceof AttemptOutcome.ReadOnly<T> ro) {
       readOnlySeen = true;
+      cache.recordLatency(c.resolved, Duration.ofNanos(ticker.read() - r.startNanos));
       record(r, AttemptRecord.Kind.READ_ONLY, ro.reason(), null);
       hostAnswered(c.resolved);
       if (intent.needsMaster()) {
