@@ -23,8 +23,6 @@ import org.repgroup.core.failover.FailoverPolicy;
 import org.repgroup.core.failover.FailureKind;
 import org.repgroup.core.failover.StoreUnavailableException;
 import org.repgroup.core.time.ManualClock;
-import org.repgroup.imap.ImapGroupUnavailableException;
-import org.repgroup.pop.PopGroupUnavailableException;
 import org.repgroup.testkit.Fault;
 import org.repgroup.testkit.SimulatedReplicationGroup;
 
@@ -65,30 +63,22 @@ class ChaosMatrixTest {
     return g;
   }
 
-  static FailureKind kindOf(Throwable e) {
-    if (e instanceof ImapGroupUnavailableException i) {
-      return i.kind();
-    }
-    if (e instanceof PopGroupUnavailableException p) {
-      return p.kind();
-    }
-    if (e instanceof StoreUnavailableException s) {
-      return s.kind();
+  /** The engine's report behind an adapter's group failure (the adapters' exceptions wrap it as their cause). */
+  static StoreUnavailableException report(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof StoreUnavailableException s) {
+        return s;
+      }
     }
     throw new AssertionError("not a group failure: " + e, e);
   }
 
+  static FailureKind kindOf(Throwable e) {
+    return report(e).kind();
+  }
+
   static org.repgroup.core.failover.FailoverTrace traceOf(Throwable e) {
-    if (e instanceof ImapGroupUnavailableException i) {
-      return i.trace();
-    }
-    if (e instanceof PopGroupUnavailableException p) {
-      return p.trace();
-    }
-    if (e instanceof StoreUnavailableException s) {
-      return s.trace();
-    }
-    throw new AssertionError("not a group failure: " + e, e);
+    return report(e).trace();
   }
 
   List<AdapterUnderTest.Served> concurrently(int n, AdapterUnderTest a, ReplicationGroup g) throws Exception {
