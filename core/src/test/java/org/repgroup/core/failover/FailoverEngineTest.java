@@ -681,21 +681,11 @@ class FailoverEngineTest {
     java.util.concurrent.atomic.AtomicInteger probes = new java.util.concurrent.atomic.AtomicInteger();
     java.util.concurrent.CountDownLatch probed = new java.util.concurrent.CountDownLatch(1);
     ScriptedAttempt scripted = new ScriptedAttempt().succeeds(H1).succeeds(H2).succeeds(H3);
-    Attempt<String> withProbe = new Attempt<>() {
-      @Override
-      public AttemptOutcome<String> attempt(AttemptContext context) {
-        return scripted.attempt(context);
-      }
-
-      @Override
-      public java.util.Optional<HostProbe> prober() {
-        return java.util.Optional.of(ctx -> {
-          probes.incrementAndGet();
-          probed.countDown();
-          return AttemptOutcome.success(null);
-        });
-      }
-    };
+    Attempt<String> withProbe = scripted.withProber(ctx -> {
+      probes.incrementAndGet();
+      probed.countDown();
+      return AttemptOutcome.success(null);
+    });
     clock.advance(Duration.ofSeconds(30));
 
     for (int i = 0; i < 5; i++) {
@@ -737,20 +727,10 @@ class FailoverEngineTest {
     clock.advance(Duration.ofSeconds(30));
     java.util.concurrent.CountDownLatch probed = new java.util.concurrent.CountDownLatch(1);
     ScriptedAttempt scripted = new ScriptedAttempt().succeeds(H1).succeeds(H2).succeeds(H3);
-    Attempt<String> withProbe = new Attempt<>() {
-      @Override
-      public AttemptOutcome<String> attempt(AttemptContext context) {
-        return scripted.attempt(context);
-      }
-
-      @Override
-      public java.util.Optional<HostProbe> prober() {
-        return java.util.Optional.of(ctx -> {
-          probed.countDown();
-          return AttemptOutcome.unavailable("still silent", null);
-        });
-      }
-    };
+    Attempt<String> withProbe = scripted.withProber(ctx -> {
+      probed.countDown();
+      return AttemptOutcome.unavailable("still silent", null);
+    });
 
     assertThat(served(engine().execute(group, Protocol.IMAP, Intent.WRITE, withProbe)).host()).isEqualTo(H2);
 

@@ -70,6 +70,22 @@ final class ScriptedAttempt implements Attempt<String> {
     discarded.add(value);
   }
 
+  /** The same script, with {@code probe} as its recheck prober. */
+  Attempt<String> withProber(HostProbe probe) {
+    ScriptedAttempt scripted = this;
+    return new Attempt<>() {
+      @Override
+      public AttemptOutcome<String> attempt(AttemptContext context) {
+        return scripted.attempt(context);
+      }
+
+      @Override
+      public java.util.Optional<HostProbe> prober() {
+        return java.util.Optional.of(probe);
+      }
+    };
+  }
+
   int count(HostAddress host) {
     AtomicInteger c = counts.get(host);
     return c == null ? 0 : c.get();
