@@ -14,14 +14,15 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.repgroup.core.internal.AffinityStore;
 import org.repgroup.core.HostAddress;
 import org.repgroup.core.ReplicationGroup;
 import org.repgroup.core.RepgroupResources;
 import org.repgroup.core.StoreHostList;
-import org.repgroup.core.failover.AffinityCache;
-import org.repgroup.core.failover.FailoverPolicy;
-import org.repgroup.core.failover.FailureKind;
-import org.repgroup.core.failover.StoreUnavailableException;
+import org.repgroup.core.AffinityCache;
+import org.repgroup.core.FailoverPolicy;
+import org.repgroup.core.FailureKind;
+import org.repgroup.core.StoreUnavailableException;
 import org.repgroup.core.time.ManualClock;
 import org.repgroup.testkit.Fault;
 import org.repgroup.testkit.SimulatedReplicationGroup;
@@ -77,7 +78,7 @@ class ChaosMatrixTest {
     return report(e).kind();
   }
 
-  static org.repgroup.core.failover.FailoverTrace traceOf(Throwable e) {
+  static org.repgroup.core.FailoverTrace traceOf(Throwable e) {
     return report(e).trace();
   }
 
@@ -153,7 +154,7 @@ class ChaosMatrixTest {
     a.refer(g.node(0), n1);
     a.refer(g.node(1), n0);
     ReplicationGroup rg = g.replicationGroup(a.protocol());
-    cache.recordMaster(rg.name(), n0, cache.nextSequence(), true);
+    AffinityStore.of(cache).recordMaster(rg.name(), n0, AffinityStore.of(cache).nextSequence(), true);
 
     long start = System.nanoTime();
     assertThatThrownBy(() -> a.write(resources, POLICY, rg)).satisfies(e -> {
@@ -290,7 +291,7 @@ class ChaosMatrixTest {
     switch (a.name()) {
       case "IMAP" -> {
         try (org.eclipse.angus.mail.imap.IMAPStore store = org.repgroup.imap.ImapFailoverClient.builder(resources)
-            .policy(POLICY).build().connect(rg, AdapterUnderTest.ALICE, org.repgroup.core.failover.Intent.WRITE)) {
+            .policy(POLICY).build().connect(rg, AdapterUnderTest.ALICE, org.repgroup.core.Intent.WRITE)) {
           g.node(1).imap().setFault(Fault.stallAtCommand("EXAMINE"));
           start = System.nanoTime();
           assertThatThrownBy(() -> store.getFolder("INBOX").open(jakarta.mail.Folder.READ_ONLY))
@@ -332,8 +333,8 @@ class ChaosMatrixTest {
 
     // The old first host comes back and flaps; the cache forgets the current host meanwhile.
     g.node(0).start();
-    cache.dropMaster(rg.name(), g.node(1).address(a.protocol()), Long.MAX_VALUE);
-    cache.markUp(g.node(0).address(a.protocol()));
+    AffinityStore.of(cache).dropMaster(rg.name(), g.node(1).address(a.protocol()), Long.MAX_VALUE);
+    AffinityStore.of(cache).markUp(g.node(0).address(a.protocol()));
     int before = a.server(g.node(0)).connectionCount();
 
     assertThat(a.write(resources, POLICY, rg).host()).as("within its stability window the flapping host goes last")
@@ -365,9 +366,9 @@ class ChaosMatrixTest {
     List<Long> markedUpAt = new java.util.concurrent.CopyOnWriteArrayList<>();
     java.util.concurrent.atomic.AtomicBoolean triedH1 = new java.util.concurrent.atomic.AtomicBoolean();
     RepgroupResources flapResources = RepgroupResources.builder().affinityCache(flapCache)
-        .listener(new org.repgroup.core.failover.FailoverListener() {
+        .listener(new org.repgroup.core.FailoverListener() {
           @Override
-          public void attemptStart(org.repgroup.core.failover.OperationInfo op, HostAddress host, int hop) {
+          public void attemptStart(org.repgroup.core.OperationInfo op, HostAddress host, int hop) {
             if (host.equals(h1)) {
               triedH1.set(true);
             }
@@ -383,7 +384,7 @@ class ChaosMatrixTest {
 
     for (int t = 0; t < 100; t++) {
       flap.applyTo(a.server(g.node(0)), Duration.ofSeconds(t));
-      flapCache.dropMaster(rg.name(), h2, Long.MAX_VALUE);
+      AffinityStore.of(flapCache).dropMaster(rg.name(), h2, Long.MAX_VALUE);
       triedH1.set(false);
 
       AdapterUnderTest.Served served = a.write(flapResources, FLAP_POLICY, rg);
@@ -487,9 +488,9 @@ class ChaosMatrixTest {
     SimulatedReplicationGroup g = group(0);
     HostAddress dead = g.node(0).address(a.protocol());
     RepgroupResources shared = RepgroupResources.builder().affinityCache(capped)
-        .listener(new org.repgroup.core.failover.FailoverListener() {
+        .listener(new org.repgroup.core.FailoverListener() {
           @Override
-          public void attemptStart(org.repgroup.core.failover.OperationInfo op, HostAddress host, int hop) {
+          public void attemptStart(org.repgroup.core.OperationInfo op, HostAddress host, int hop) {
             if (host.equals(dead)) {
               deadAttempts.incrementAndGet();
             }
@@ -498,7 +499,7 @@ class ChaosMatrixTest {
     closeables.add(shared);
     ReplicationGroup rg = g.replicationGroup(a.protocol());
     // The cache still names the master, but not as freshly confirmed: the first write re-discovers.
-    capped.recordMaster(rg.name(), g.node(0).address(a.protocol()), capped.nextSequence(), false);
+    AffinityStore.of(capped).recordMaster(rg.name(), g.node(0).address(a.protocol()), AffinityStore.of(capped).nextSequence(), false);
     g.node(0).kill();
     FailoverPolicy patient = POLICY.toBuilder().deadline(Duration.ofSeconds(8)).build();
 
@@ -544,8 +545,8 @@ class ChaosMatrixTest {
     ReplicationGroup rg = g.replicationGroup(a.protocol());
     HostAddress h1 = g.node(0).address(a.protocol());
     HostAddress h2 = g.node(1).address(a.protocol());
-    long beforeTheFlip = cache.nextSequence();
-    cache.recordMaster(rg.name(), h1, cache.nextSequence(), true);
+    long beforeTheFlip = AffinityStore.of(cache).nextSequence();
+    AffinityStore.of(cache).recordMaster(rg.name(), h1, AffinityStore.of(cache).nextSequence(), true);
     // Switchover: H1 demoted (it now refers to H2), H2 promoted.
     g.switchover(1);
 
@@ -562,7 +563,7 @@ class ChaosMatrixTest {
     // 50 writes run at once: those in flight at the flip reached H1; later ones go to H2 (a stagger
     // under load may still touch H1 on the side), so far from every write pays for H1.
     assertThat(a.server(g.node(0)).connectionCount()).as("writes that reached the demoted H1").isLessThan(100);
-    assertThat(cache.recordMaster(rg.name(), h1, beforeTheFlip, true)).as("a late answer from before the flip").isFalse();
+    assertThat(AffinityStore.of(cache).recordMaster(rg.name(), h1, beforeTheFlip, true)).as("a late answer from before the flip").isFalse();
     assertThat(cache.master(rg.name()).orElseThrow().host()).isEqualTo(h2);
     int h1Before = a.server(g.node(0)).connectionCount();
     assertThat(a.write(resources, POLICY, rg).trace().attempts()).as("new writes go straight to H2").hasSize(1);
@@ -582,14 +583,14 @@ class ChaosMatrixTest {
     org.repgroup.imap.ImapFailoverClient imap = org.repgroup.imap.ImapFailoverClient.builder(resources).policy(readPolicy).build();
     g.node(0).imap().setFault(Fault.slow(Duration.ofMillis(40)));
     for (int i = 0; i < 3; i++) {
-      try (var store = imap.connect(rg, AdapterUnderTest.ALICE, org.repgroup.core.failover.Intent.WRITE)) {
+      try (var store = imap.connect(rg, AdapterUnderTest.ALICE, org.repgroup.core.Intent.WRITE)) {
         assertThat(store).isNotNull();
       }
     }
 
     List<HostAddress> served = new ArrayList<>();
     for (int i = 0; i < 16; i++) {
-      var s = imap.connectTraced(rg, AdapterUnderTest.ALICE, org.repgroup.core.failover.Intent.READ);
+      var s = imap.connectTraced(rg, AdapterUnderTest.ALICE, org.repgroup.core.Intent.READ);
       s.value().close();
       served.add(s.host());
     }
@@ -598,7 +599,7 @@ class ChaosMatrixTest {
         .isNotEqualTo(slowHost);
     assertThat(served.stream().filter(slowHost::equals).count()).as("only the probe share").isLessThanOrEqualTo(5);
     assertThat(cache.health(slowHost)).as("slow is not dead").isEqualTo(AffinityCache.HostHealth.UP);
-    var write = imap.connectTraced(rg, AdapterUnderTest.ALICE, org.repgroup.core.failover.Intent.WRITE);
+    var write = imap.connectTraced(rg, AdapterUnderTest.ALICE, org.repgroup.core.Intent.WRITE);
     write.value().close();
     assertThat(write.host()).as("writes stay on the master").isEqualTo(master);
 
@@ -606,7 +607,7 @@ class ChaosMatrixTest {
     int reads = 0;
     int inARow = 0;
     while (inARow < 4 && reads < 200) {
-      var s = imap.connectTraced(rg, AdapterUnderTest.ALICE, org.repgroup.core.failover.Intent.READ);
+      var s = imap.connectTraced(rg, AdapterUnderTest.ALICE, org.repgroup.core.Intent.READ);
       s.value().close();
       reads++;
       inARow = s.host().equals(slowHost) ? inARow + 1 : 0;

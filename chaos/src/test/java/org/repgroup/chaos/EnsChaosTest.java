@@ -17,13 +17,14 @@ import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.repgroup.core.internal.AffinityStore;
 import org.repgroup.core.HostAddress;
 import org.repgroup.core.Protocol;
 import org.repgroup.core.ReplicationGroup;
 import org.repgroup.core.RepgroupResources;
 import org.repgroup.core.StoreHostList;
-import org.repgroup.core.failover.AffinityCache;
-import org.repgroup.core.failover.FailoverPolicy;
+import org.repgroup.core.AffinityCache;
+import org.repgroup.core.FailoverPolicy;
 import org.repgroup.core.time.ManualClock;
 import org.repgroup.ens.EnsEvent;
 import org.repgroup.ens.EnsListener;
@@ -504,8 +505,8 @@ class EnsChaosTest {
 
     // H1 comes back and is seen up again; the cache forgets the last good host meanwhile.
     g.node(0).ens().clearFault();
-    cache.markUp(h1);
-    cache.dropLastGoodHost(rg.name(), g.node(1).address(Protocol.ENS), Long.MAX_VALUE);
+    AffinityStore.of(cache).markUp(h1);
+    AffinityStore.of(cache).dropLastGoodHost(rg.name(), g.node(1).address(Protocol.ENS), Long.MAX_VALUE);
     int h1Requests = g.node(0).ens().requestCount();
     Subscription s = subscribe(rg, new Recorder());
     await(() -> connected(s), "connected");

@@ -11,9 +11,9 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.repgroup.core.failover.AffinityCache;
-import org.repgroup.core.failover.FailoverCounters;
-import org.repgroup.core.failover.FailoverListener;
+import org.repgroup.core.AffinityCache;
+import org.repgroup.core.FailoverCounters;
+import org.repgroup.core.FailoverListener;
 import org.repgroup.core.time.Scheduler;
 import org.repgroup.core.time.Ticker;
 

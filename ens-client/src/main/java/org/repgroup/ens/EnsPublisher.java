@@ -24,12 +24,13 @@ import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
 import okhttp3.ResponseBody;
+import org.repgroup.core.internal.AffinityStore;
 import org.repgroup.core.HostAddress;
 import org.repgroup.core.Protocol;
 import org.repgroup.core.ReplicationGroup;
 import org.repgroup.core.RepgroupResources;
-import org.repgroup.core.failover.AffinityCache;
-import org.repgroup.core.failover.FailoverPolicy;
+import org.repgroup.core.AffinityCache;
+import org.repgroup.core.FailoverPolicy;
 import org.repgroup.ens.internal.EnsWire;
 
 /**
@@ -93,7 +94,7 @@ public final class EnsPublisher {
     String body = EnsWire.eventJson(e);
     // One key for every POST of this publish: a group that already took it answers with the same id.
     String key = UUID.randomUUID().toString();
-    AffinityCache cache = resources.affinityCache();
+    AffinityStore cache = AffinityStore.of(resources.affinityCache());
     Set<HostAddress> targets = new LinkedHashSet<>();
     List<CompletableFuture<HostPublish>> results = new ArrayList<>();
     List<HostAddress> hosts = new ArrayList<>();
@@ -232,7 +233,7 @@ public final class EnsPublisher {
         return failed(origin, t.status(), "redirected again to " + t.redirectTo() + ": a redirect is followed once",
             false);
       }
-      if (t.hostDown() && resources.affinityCache().markDown(target, t.failure())) {
+      if (t.hostDown() && AffinityStore.of(resources.affinityCache()).markDown(target, t.failure())) {
         resources.listener().hostMarkedDown(target, t.failure());
       }
       return failed(origin, t.status(), "after redirect to " + target + ": " + t.failure(), false);
@@ -240,14 +241,14 @@ public final class EnsPublisher {
   }
 
   private HostPublish failed(HostAddress host, int status, String why, boolean hostDown) {
-    if (hostDown && resources.affinityCache().markDown(host, why)) {
+    if (hostDown && AffinityStore.of(resources.affinityCache()).markDown(host, why)) {
       resources.listener().hostMarkedDown(host, why);
     }
     return new HostPublish(host, HostPublish.Outcome.FAILED, status, Optional.empty(), Optional.empty(), why);
   }
 
   private void hostUp(HostAddress host) {
-    if (resources.affinityCache().markUp(host)) {
+    if (AffinityStore.of(resources.affinityCache()).markUp(host)) {
       resources.listener().hostMarkedUp(host);
     }
   }

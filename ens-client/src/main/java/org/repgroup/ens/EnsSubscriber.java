@@ -5,7 +5,7 @@ import java.util.Objects;
 import okhttp3.OkHttpClient;
 import org.repgroup.core.ReplicationGroup;
 import org.repgroup.core.RepgroupResources;
-import org.repgroup.core.failover.FailoverPolicy;
+import org.repgroup.core.FailoverPolicy;
 
 /**
  * The subscriber side of ENS (the C API's {@code ens_subscribe}, with the

@@ -4,15 +4,16 @@ import java.time.Duration;
 import java.util.Optional;
 import okhttp3.OkHttpClient;
 import okhttp3.sse.EventSource;
+import org.repgroup.core.internal.AffinityStore;
 import org.repgroup.core.HostAddress;
 import org.repgroup.core.Protocol;
 import org.repgroup.core.ReplicationGroup;
 import org.repgroup.core.RepgroupResources;
-import org.repgroup.core.failover.FailoverEngine;
-import org.repgroup.core.failover.FailoverPolicy;
-import org.repgroup.core.failover.FailoverResult;
-import org.repgroup.core.failover.FailureKind;
-import org.repgroup.core.failover.Intent;
+import org.repgroup.core.spi.FailoverEngine;
+import org.repgroup.core.FailoverPolicy;
+import org.repgroup.core.FailoverResult;
+import org.repgroup.core.FailureKind;
+import org.repgroup.core.Intent;
 import org.repgroup.ens.internal.EnsWire;
 import org.repgroup.ens.internal.SseAttempt;
 
@@ -177,10 +178,10 @@ public final class Subscription implements AutoCloseable, SseAttempt.StreamSink 
       current = null;
       currentHost = null;
     }
-    if (resources.affinityCache().markDown(host, "event stream broke: " + why)) {
+    if (AffinityStore.of(resources.affinityCache()).markDown(host, "event stream broke: " + why)) {
       resources.listener().hostMarkedDown(host, "event stream broke: " + why);
     }
-    resources.affinityCache().dropLastGoodHost(group.name(), group.listedEntry(host, Protocol.ENS).orElse(host),
+    AffinityStore.of(resources.affinityCache()).dropLastGoodHost(group.name(), group.listedEntry(host, Protocol.ENS).orElse(host),
         Long.MAX_VALUE);
     setStatus(new SubscriptionStatus(SubscriptionStatus.State.RECONNECTING, Optional.of(host), why));
     connect();

@@ -22,8 +22,8 @@ import org.repgroup.core.Protocol;
 import org.repgroup.core.ReplicationGroup;
 import org.repgroup.core.RepgroupResources;
 import org.repgroup.core.StoreHostList;
-import org.repgroup.core.failover.AffinityCache;
-import org.repgroup.core.failover.FailoverPolicy;
+import org.repgroup.core.AffinityCache;
+import org.repgroup.core.FailoverPolicy;
 import org.repgroup.testkit.SimulatedReplicationGroup;
 
 @Timeout(60)

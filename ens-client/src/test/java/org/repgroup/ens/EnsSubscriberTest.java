@@ -23,7 +23,7 @@ import org.repgroup.core.Protocol;
 import org.repgroup.core.ReplicationGroup;
 import org.repgroup.core.RepgroupResources;
 import org.repgroup.core.StoreHostList;
-import org.repgroup.core.failover.FailoverPolicy;
+import org.repgroup.core.FailoverPolicy;
 import org.repgroup.ens.internal.EnsWire;
 import org.repgroup.testkit.EnsEventLog;
 import org.repgroup.testkit.EnsGateway;
@@ -145,7 +145,7 @@ class EnsSubscriberTest {
     await(() -> s.status().state() == SubscriptionStatus.State.REJECTED, "rejected");
 
     assertThat(s.status().detail()).contains(at(a).toString()).contains("HTTP 400");
-    assertThat(resources.affinityCache().health(at(a))).isEqualTo(org.repgroup.core.failover.AffinityCache.HostHealth.UP);
+    assertThat(resources.affinityCache().health(at(a))).isEqualTo(org.repgroup.core.AffinityCache.HostHealth.UP);
     b.verify(0, getRequestedFor(urlPathEqualTo("/ens/v1/events")));
     a.verify(1, getRequestedFor(urlPathEqualTo("/ens/v1/events")));
   }
@@ -165,7 +165,7 @@ class EnsSubscriberTest {
 
     assertThat(recorder.statuses).extracting(SubscriptionStatus::host)
         .contains(java.util.Optional.of(at(b)));
-    assertThat(resources.affinityCache().health(at(a))).isEqualTo(org.repgroup.core.failover.AffinityCache.HostHealth.UP);
+    assertThat(resources.affinityCache().health(at(a))).isEqualTo(org.repgroup.core.AffinityCache.HostHealth.UP);
   }
 
   @Test

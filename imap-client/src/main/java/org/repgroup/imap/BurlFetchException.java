@@ -2,7 +2,7 @@ package org.repgroup.imap;
 
 import jakarta.mail.MessagingException;
 import java.util.Objects;
-import org.repgroup.core.failover.StoreUnavailableException;
+import org.repgroup.core.StoreUnavailableException;
 
 /**
  * A BURL fetch failed. {@link #smtpReply()} is what the submission server should

@@ -8,11 +8,11 @@ import org.repgroup.core.Credentials;
 import org.repgroup.core.Protocol;
 import org.repgroup.core.ReplicationGroup;
 import org.repgroup.core.RepgroupResources;
-import org.repgroup.core.failover.FailoverEngine;
-import org.repgroup.core.failover.FailoverPolicy;
-import org.repgroup.core.failover.FailoverResult;
-import org.repgroup.core.failover.FailureKind;
-import org.repgroup.core.failover.Intent;
+import org.repgroup.core.spi.FailoverEngine;
+import org.repgroup.core.FailoverPolicy;
+import org.repgroup.core.FailoverResult;
+import org.repgroup.core.FailureKind;
+import org.repgroup.core.Intent;
 import org.repgroup.imap.internal.ImapLoginAttempt;
 
 /**

@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.Objects;
 import org.repgroup.core.HostAddress;
-import org.repgroup.core.failover.FailoverTrace;
+import org.repgroup.core.FailoverTrace;
 
 /**
  * A URLFETCH in progress: the message streams from the host as it is read, never

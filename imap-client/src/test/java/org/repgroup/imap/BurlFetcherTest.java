@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Timeout;
 import org.repgroup.core.Credentials;
 import org.repgroup.core.Protocol;
 import org.repgroup.core.RepgroupResources;
-import org.repgroup.core.failover.FailoverPolicy;
+import org.repgroup.core.FailoverPolicy;
 import org.repgroup.testkit.Fault;
 import org.repgroup.testkit.SimulatedReplicationGroup;
 

@@ -12,7 +12,7 @@ import org.repgroup.core.Credentials;
 import org.repgroup.core.ReplicationGroup;
 import org.repgroup.core.RepgroupResources;
 import org.repgroup.core.StoreHostList;
-import org.repgroup.core.failover.FailoverPolicy;
+import org.repgroup.core.FailoverPolicy;
 import org.repgroup.testkit.ImapServer;
 import org.repgroup.testkit.TestCertificates;
 

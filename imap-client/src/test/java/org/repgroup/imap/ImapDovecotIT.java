@@ -21,9 +21,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.repgroup.core.Credentials;
 import org.repgroup.core.Protocol;
 import org.repgroup.core.RepgroupResources;
-import org.repgroup.core.failover.AttemptRecord;
-import org.repgroup.core.failover.FailoverPolicy;
-import org.repgroup.core.failover.Intent;
+import org.repgroup.core.AttemptRecord;
+import org.repgroup.core.FailoverPolicy;
+import org.repgroup.core.Intent;
 import org.repgroup.testkit.dovecot.Dovecot;
 import org.repgroup.testkit.dovecot.DovecotGroup;
 

@@ -3,7 +3,7 @@ package org.repgroup.lmtp;
 import java.util.List;
 import java.util.Objects;
 import org.repgroup.core.HostAddress;
-import org.repgroup.core.failover.FailoverTrace;
+import org.repgroup.core.FailoverTrace;
 
 /**
  * The result of one delivery: one {@link RecipientResult} per recipient, in the

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.repgroup.core.Protocol;
 import org.repgroup.core.RepgroupResources;
-import org.repgroup.core.failover.FailoverPolicy;
+import org.repgroup.core.FailoverPolicy;
 import org.repgroup.testkit.dovecot.Dovecot;
 import org.repgroup.testkit.dovecot.DovecotGroup;
 

@@ -17,8 +17,8 @@ import org.repgroup.core.Protocol;
 import org.repgroup.core.ReplicationGroup;
 import org.repgroup.core.RepgroupResources;
 import org.repgroup.core.StoreHostList;
-import org.repgroup.core.failover.FailoverPolicy;
-import org.repgroup.core.failover.StoreUnavailableException;
+import org.repgroup.core.FailoverPolicy;
+import org.repgroup.core.StoreUnavailableException;
 import org.repgroup.testkit.Fault;
 import org.repgroup.testkit.LmtpServer;
 import org.repgroup.testkit.SimulatedReplicationGroup;
@@ -283,7 +283,7 @@ class LmtpFailoverClientTest {
       g.node(0).kill();
 
       assertThatThrownBy(() -> deliver(g.replicationGroup(Protocol.LMTP), "alice@example.com"))
-          .isInstanceOf(org.repgroup.core.failover.NoMasterException.class);
+          .isInstanceOf(org.repgroup.core.NoMasterException.class);
     }
   }
 

@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Timeout;
 import org.repgroup.core.ReplicationGroup;
 import org.repgroup.core.RepgroupResources;
 import org.repgroup.core.StoreHostList;
-import org.repgroup.core.failover.FailoverPolicy;
-import org.repgroup.core.failover.StoreUnavailableException;
+import org.repgroup.core.FailoverPolicy;
+import org.repgroup.core.StoreUnavailableException;
 import org.repgroup.testkit.LmtpServer;
 import org.repgroup.testkit.TestCertificates;
 

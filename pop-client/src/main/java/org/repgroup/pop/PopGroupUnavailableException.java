@@ -1,9 +1,9 @@
 package org.repgroup.pop;
 
 import jakarta.mail.MessagingException;
-import org.repgroup.core.failover.FailoverTrace;
-import org.repgroup.core.failover.FailureKind;
-import org.repgroup.core.failover.StoreUnavailableException;
+import org.repgroup.core.FailoverTrace;
+import org.repgroup.core.FailureKind;
+import org.repgroup.core.StoreUnavailableException;
 
 /**
  * No host of the group served the POP login. The cause (and next exception) is

@@ -22,7 +22,7 @@ import org.repgroup.core.Protocol;
 import org.repgroup.core.ReplicationGroup;
 import org.repgroup.core.RepgroupResources;
 import org.repgroup.core.StoreHostList;
-import org.repgroup.core.failover.FailoverPolicy;
+import org.repgroup.core.FailoverPolicy;
 import org.repgroup.testkit.dovecot.Dovecot;
 import org.repgroup.testkit.dovecot.DovecotGroup;
 

@@ -18,9 +18,9 @@ import org.repgroup.core.Protocol;
 import org.repgroup.core.ReplicationGroup;
 import org.repgroup.core.RepgroupResources;
 import org.repgroup.core.StoreHostList;
-import org.repgroup.core.failover.FailoverPolicy;
-import org.repgroup.core.failover.FailoverResult;
-import org.repgroup.core.failover.FailureKind;
+import org.repgroup.core.FailoverPolicy;
+import org.repgroup.core.FailoverResult;
+import org.repgroup.core.FailureKind;
 import org.repgroup.testkit.Fault;
 import org.repgroup.testkit.SimulatedReplicationGroup;
 
@@ -93,7 +93,7 @@ class PopFailoverClientTest {
       client.connect(rg, ALICE).close();
 
       assertThat(resources.affinityCache().health(g.node(0).address(Protocol.POP)))
-          .isEqualTo(org.repgroup.core.failover.AffinityCache.HostHealth.UP);
+          .isEqualTo(org.repgroup.core.AffinityCache.HostHealth.UP);
     }
   }
 
@@ -219,7 +219,7 @@ class PopFailoverClientTest {
       assertThatThrownBy(() -> client.connect(rg, ALICE))
           .isInstanceOfSatisfying(PopGroupUnavailableException.class,
               e -> assertThat(e.trace().attempts().get(0).kind())
-                  .isEqualTo(org.repgroup.core.failover.AttemptRecord.Kind.UNAVAILABLE));
+                  .isEqualTo(org.repgroup.core.AttemptRecord.Kind.UNAVAILABLE));
     }
   }
 

@@ -24,10 +24,10 @@ import org.repgroup.core.Credentials;
 import org.repgroup.core.HostAddress;
 import org.repgroup.core.Protocol;
 import org.repgroup.core.RepgroupResources;
-import org.repgroup.core.failover.FailoverPolicy;
-import org.repgroup.core.failover.FailoverResult;
-import org.repgroup.core.failover.FailoverTrace;
-import org.repgroup.core.failover.Intent;
+import org.repgroup.core.FailoverPolicy;
+import org.repgroup.core.FailoverResult;
+import org.repgroup.core.FailoverTrace;
+import org.repgroup.core.Intent;
 import org.repgroup.core.internal.Json;
 import org.repgroup.ens.EnsEvent;
 import org.repgroup.ens.EnsListener;
@@ -286,7 +286,7 @@ final class DemoCommand implements Callable<Integer> {
   private void refusedOrFailed(String client, Exception e, long t0) {
     boolean noMaster = false;
     for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof org.repgroup.core.failover.NoMasterException) {
+      if (t instanceof org.repgroup.core.NoMasterException) {
         noMaster = true;
       }
     }

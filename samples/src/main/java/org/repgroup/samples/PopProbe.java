@@ -7,7 +7,7 @@ import org.eclipse.angus.mail.pop3.POP3Store;
 import org.repgroup.core.Credentials;
 import org.repgroup.core.Protocol;
 import org.repgroup.core.RepgroupResources;
-import org.repgroup.core.failover.FailoverResult;
+import org.repgroup.core.FailoverResult;
 import org.repgroup.pop.PopFailoverClient;
 import org.repgroup.samples.internal.CommonOptions;
 import org.repgroup.samples.internal.ProbeCommand;

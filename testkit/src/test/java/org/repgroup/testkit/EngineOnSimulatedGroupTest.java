@@ -14,13 +14,13 @@ import org.repgroup.core.Protocol;
 import org.repgroup.core.ReplicationGroup;
 import org.repgroup.core.RepgroupResources;
 import org.repgroup.core.StoreHostList;
-import org.repgroup.core.failover.Attempt;
-import org.repgroup.core.failover.AttemptOutcome;
-import org.repgroup.core.failover.FailoverEngine;
-import org.repgroup.core.failover.FailoverPolicy;
-import org.repgroup.core.failover.FailoverResult;
-import org.repgroup.core.failover.FailureKind;
-import org.repgroup.core.failover.Intent;
+import org.repgroup.core.spi.Attempt;
+import org.repgroup.core.spi.AttemptOutcome;
+import org.repgroup.core.spi.FailoverEngine;
+import org.repgroup.core.FailoverPolicy;
+import org.repgroup.core.FailoverResult;
+import org.repgroup.core.FailureKind;
+import org.repgroup.core.Intent;
 
 /**
  * The core engine against a simulated group on real sockets, with a minimal POP

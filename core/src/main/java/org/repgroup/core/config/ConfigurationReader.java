@@ -11,8 +11,8 @@ import org.repgroup.core.GroupRegistry;
 import org.repgroup.core.Protocol;
 import org.repgroup.core.ReplicationGroup;
 import org.repgroup.core.StoreHostList;
-import org.repgroup.core.failover.AffinityCache;
-import org.repgroup.core.failover.FailoverPolicy;
+import org.repgroup.core.AffinityCache;
+import org.repgroup.core.FailoverPolicy;
 
 /** Turns options, whatever syntax they came in, into a {@link RepgroupConfiguration}. */
 final class ConfigurationReader {

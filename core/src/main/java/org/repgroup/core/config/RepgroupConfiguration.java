@@ -7,7 +7,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
 import org.repgroup.core.GroupRegistry;
-import org.repgroup.core.failover.FailoverPolicy;
+import org.repgroup.core.FailoverPolicy;
 
 /**
  * What an operator's configuration says: the groups (from the {@code proxy:*}

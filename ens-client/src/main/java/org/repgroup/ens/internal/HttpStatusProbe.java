@@ -6,9 +6,9 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
-import org.repgroup.core.failover.AttemptContext;
-import org.repgroup.core.failover.AttemptOutcome;
-import org.repgroup.core.failover.HostProbe;
+import org.repgroup.core.spi.AttemptContext;
+import org.repgroup.core.spi.AttemptOutcome;
+import org.repgroup.core.spi.HostProbe;
 
 /**
  * The recheck of an ENS host marked down: one {@code HEAD /ens/v1/events} on a

@@ -18,9 +18,9 @@ import okhttp3.sse.EventSource;
 import okhttp3.sse.EventSourceListener;
 import okhttp3.sse.EventSources;
 import org.repgroup.core.HostAddress;
-import org.repgroup.core.failover.Attempt;
-import org.repgroup.core.failover.AttemptContext;
-import org.repgroup.core.failover.AttemptOutcome;
+import org.repgroup.core.spi.Attempt;
+import org.repgroup.core.spi.AttemptContext;
+import org.repgroup.core.spi.AttemptOutcome;
 
 /**
  * Opens the event stream on one host: succeeds when the host answers
@@ -65,7 +65,7 @@ public final class SseAttempt implements Attempt<EventSource> {
 
   /** A recheck is one HEAD request: it never opens a stream. */
   @Override
-  public java.util.Optional<org.repgroup.core.failover.HostProbe> prober() {
+  public java.util.Optional<org.repgroup.core.spi.HostProbe> prober() {
     return java.util.Optional.of(new HttpStatusProbe());
   }
 

@@ -16,9 +16,9 @@ import org.repgroup.core.HostAddress;
 import org.repgroup.core.Protocol;
 import org.repgroup.core.ReplicationGroup;
 import org.repgroup.core.StoreHostList;
-import org.repgroup.core.failover.AttemptContext;
-import org.repgroup.core.failover.AttemptOutcome;
-import org.repgroup.core.failover.Intent;
+import org.repgroup.core.spi.AttemptContext;
+import org.repgroup.core.spi.AttemptOutcome;
+import org.repgroup.core.Intent;
 
 @Timeout(30)
 class HttpStatusProbeTest {

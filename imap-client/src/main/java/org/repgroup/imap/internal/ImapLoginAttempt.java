@@ -9,11 +9,11 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Properties;
 import org.eclipse.angus.mail.imap.IMAPStore;
-import org.repgroup.core.failover.Attempt;
-import org.repgroup.core.failover.AttemptContext;
-import org.repgroup.core.failover.AttemptOutcome;
-import org.repgroup.core.failover.FailoverListener;
-import org.repgroup.core.net.ObservedSocketFactory;
+import org.repgroup.core.spi.Attempt;
+import org.repgroup.core.spi.AttemptContext;
+import org.repgroup.core.spi.AttemptOutcome;
+import org.repgroup.core.FailoverListener;
+import org.repgroup.core.spi.ObservedSocketFactory;
 import org.repgroup.imap.LoginReferral;
 
 /**
@@ -47,8 +47,8 @@ public final class ImapLoginAttempt implements Attempt<IMAPStore> {
 
   /** A recheck reads the greeting only: it never logs in or sends mail. */
   @Override
-  public java.util.Optional<org.repgroup.core.failover.HostProbe> prober() {
-    return java.util.Optional.of(org.repgroup.core.net.GreetingProbe.expecting("* OK"));
+  public java.util.Optional<org.repgroup.core.spi.HostProbe> prober() {
+    return java.util.Optional.of(org.repgroup.core.spi.GreetingProbe.expecting("* OK"));
   }
 
   @Override

@@ -15,9 +15,9 @@ import java.util.Locale;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.SSLSocketFactory;
 import org.repgroup.core.Credentials;
-import org.repgroup.core.failover.Attempt;
-import org.repgroup.core.failover.AttemptContext;
-import org.repgroup.core.failover.AttemptOutcome;
+import org.repgroup.core.spi.Attempt;
+import org.repgroup.core.spi.AttemptContext;
+import org.repgroup.core.spi.AttemptOutcome;
 import org.repgroup.imap.LoginReferral;
 
 /**
@@ -72,8 +72,8 @@ public final class UrlFetchAttempt implements Attempt<UrlFetchAttempt.OpenFetch>
 
   /** A recheck reads the greeting only: it never logs in or sends mail. */
   @Override
-  public java.util.Optional<org.repgroup.core.failover.HostProbe> prober() {
-    return java.util.Optional.of(org.repgroup.core.net.GreetingProbe.expecting("* OK"));
+  public java.util.Optional<org.repgroup.core.spi.HostProbe> prober() {
+    return java.util.Optional.of(org.repgroup.core.spi.GreetingProbe.expecting("* OK"));
   }
 
   @Override

@@ -8,9 +8,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.repgroup.core.HostAddress;
-import org.repgroup.core.failover.Attempt;
-import org.repgroup.core.failover.AttemptContext;
-import org.repgroup.core.failover.AttemptOutcome;
+import org.repgroup.core.spi.Attempt;
+import org.repgroup.core.spi.AttemptContext;
+import org.repgroup.core.spi.AttemptOutcome;
 import org.repgroup.core.time.Ticker;
 import org.repgroup.lmtp.LmtpGreeting;
 import org.repgroup.lmtp.MessageSource;
@@ -74,8 +74,8 @@ public final class DeliveryAttempt implements Attempt<List<RecipientResult>> {
 
   /** A recheck reads the greeting only: it never logs in or sends mail. */
   @Override
-  public java.util.Optional<org.repgroup.core.failover.HostProbe> prober() {
-    return java.util.Optional.of(org.repgroup.core.net.GreetingProbe.expecting("220"));
+  public java.util.Optional<org.repgroup.core.spi.HostProbe> prober() {
+    return java.util.Optional.of(org.repgroup.core.spi.GreetingProbe.expecting("220"));
   }
 
   @Override

@@ -9,10 +9,10 @@ import java.util.Optional;
 import java.util.Properties;
 import org.eclipse.angus.mail.pop3.POP3Store;
 import org.repgroup.core.HostAddress;
-import org.repgroup.core.failover.Attempt;
-import org.repgroup.core.failover.AttemptContext;
-import org.repgroup.core.failover.AttemptOutcome;
-import org.repgroup.core.net.ObservedSocketFactory;
+import org.repgroup.core.spi.Attempt;
+import org.repgroup.core.spi.AttemptContext;
+import org.repgroup.core.spi.AttemptOutcome;
+import org.repgroup.core.spi.ObservedSocketFactory;
 import org.repgroup.pop.PopLoginMode;
 import org.repgroup.pop.PopResponseCode;
 
@@ -48,8 +48,8 @@ public final class PopLoginAttempt implements Attempt<POP3Store> {
 
   /** A recheck reads the greeting only: it never logs in or sends mail. */
   @Override
-  public java.util.Optional<org.repgroup.core.failover.HostProbe> prober() {
-    return java.util.Optional.of(org.repgroup.core.net.GreetingProbe.expecting("+OK"));
+  public java.util.Optional<org.repgroup.core.spi.HostProbe> prober() {
+    return java.util.Optional.of(org.repgroup.core.spi.GreetingProbe.expecting("+OK"));
   }
 
   @Override

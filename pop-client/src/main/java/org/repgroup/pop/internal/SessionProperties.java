@@ -3,7 +3,7 @@ package org.repgroup.pop.internal;
 import java.time.Duration;
 import java.util.Properties;
 import javax.net.SocketFactory;
-import org.repgroup.core.failover.AttemptContext;
+import org.repgroup.core.spi.AttemptContext;
 
 /**
  * The session properties of one POP3 attempt: the user's, plus ours. Angus

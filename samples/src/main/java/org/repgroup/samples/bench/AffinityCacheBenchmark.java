@@ -11,8 +11,9 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
+import org.repgroup.core.internal.AffinityStore;
 import org.repgroup.core.HostAddress;
-import org.repgroup.core.failover.AffinityCache;
+import org.repgroup.core.AffinityCache;
 
 /** Cost of the lookups every operation makes in the shared affinity cache. */
 @State(Scope.Benchmark)
@@ -23,14 +24,14 @@ import org.repgroup.core.failover.AffinityCache;
 @Fork(1)
 public class AffinityCacheBenchmark {
 
-  private AffinityCache cache;
+  private AffinityStore cache;
   private final HostAddress master = HostAddress.of("h2.example.com", 143);
   private final HostAddress other = HostAddress.of("h1.example.com", 143);
 
   /** A cache with a master for one group of 10,000 and one host marked down. */
   @Setup
   public void setUp() {
-    cache = AffinityCache.create();
+    cache = AffinityStore.of(AffinityCache.create());
     for (int i = 0; i < 10_000; i++) {
       cache.recordMaster("group" + i, master, cache.nextSequence(), true);
     }

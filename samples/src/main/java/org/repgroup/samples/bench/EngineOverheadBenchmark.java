@@ -12,16 +12,17 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.repgroup.core.internal.AffinityStore;
 import org.repgroup.core.HostAddress;
 import org.repgroup.core.Protocol;
 import org.repgroup.core.ReplicationGroup;
 import org.repgroup.core.RepgroupResources;
 import org.repgroup.core.StoreHostList;
-import org.repgroup.core.failover.Attempt;
-import org.repgroup.core.failover.AttemptOutcome;
-import org.repgroup.core.failover.FailoverEngine;
-import org.repgroup.core.failover.FailoverPolicy;
-import org.repgroup.core.failover.Intent;
+import org.repgroup.core.spi.Attempt;
+import org.repgroup.core.spi.AttemptOutcome;
+import org.repgroup.core.spi.FailoverEngine;
+import org.repgroup.core.FailoverPolicy;
+import org.repgroup.core.Intent;
 
 /**
  * What the engine adds to an operation whose first host answers at once: the
@@ -47,8 +48,8 @@ public class EngineOverheadBenchmark {
     resources = RepgroupResources.create();
     engine = new FailoverEngine(resources, FailoverPolicy.defaults());
     group = ReplicationGroup.builder("bench", StoreHostList.parse("h1:143 h2:143 h3:143")).build();
-    resources.affinityCache().recordMaster("bench", HostAddress.of("h2", 143),
-        resources.affinityCache().nextSequence(), true);
+    AffinityStore.of(resources.affinityCache()).recordMaster("bench", HostAddress.of("h2", 143),
+        AffinityStore.of(resources.affinityCache()).nextSequence(), true);
   }
 
   /** Stops the engine's threads. */

@@ -16,13 +16,14 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.repgroup.core.internal.AffinityStore;
 import org.repgroup.core.Credentials;
 import org.repgroup.core.HostAddress;
 import org.repgroup.core.Protocol;
 import org.repgroup.core.ReplicationGroup;
 import org.repgroup.core.RepgroupResources;
-import org.repgroup.core.failover.FailoverPolicy;
-import org.repgroup.core.failover.Intent;
+import org.repgroup.core.FailoverPolicy;
+import org.repgroup.core.Intent;
 import org.repgroup.imap.ImapFailoverClient;
 import org.repgroup.testkit.SimulatedReplicationGroup;
 
@@ -81,7 +82,7 @@ public class ImapLoginBenchmark {
   /** Repgroup login with the master cached: the happy path. */
   @Benchmark
   public void repgroupLoginCachedMaster() throws Exception {
-    resources.affinityCache().recordMaster(rg.name(), master, resources.affinityCache().nextSequence(), true);
+    AffinityStore.of(resources.affinityCache()).recordMaster(rg.name(), master, AffinityStore.of(resources.affinityCache()).nextSequence(), true);
     client.connect(rg, alice, Intent.WRITE).close();
   }
 
@@ -91,8 +92,8 @@ public class ImapLoginBenchmark {
    */
   @Benchmark
   public void repgroupFirstWriteAfterMasterDeath() throws Exception {
-    resources.affinityCache().markUp(dead);
-    resources.affinityCache().recordMaster(rg.name(), dead, resources.affinityCache().nextSequence(), true);
+    AffinityStore.of(resources.affinityCache()).markUp(dead);
+    AffinityStore.of(resources.affinityCache()).recordMaster(rg.name(), dead, AffinityStore.of(resources.affinityCache()).nextSequence(), true);
     client.connect(rg, alice, Intent.WRITE).close();
   }
 }

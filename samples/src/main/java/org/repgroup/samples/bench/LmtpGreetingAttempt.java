@@ -5,9 +5,9 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import org.repgroup.core.failover.Attempt;
-import org.repgroup.core.failover.AttemptContext;
-import org.repgroup.core.failover.AttemptOutcome;
+import org.repgroup.core.spi.Attempt;
+import org.repgroup.core.spi.AttemptContext;
+import org.repgroup.core.spi.AttemptOutcome;
 import org.repgroup.lmtp.LmtpGreeting;
 
 /** A minimal write attempt for the benchmarks: connect and read the LMTP greeting. */

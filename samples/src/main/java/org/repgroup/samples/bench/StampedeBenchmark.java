@@ -18,14 +18,15 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.repgroup.core.internal.AffinityStore;
 import org.repgroup.core.HostAddress;
 import org.repgroup.core.Protocol;
 import org.repgroup.core.ReplicationGroup;
 import org.repgroup.core.RepgroupResources;
-import org.repgroup.core.failover.FailoverEngine;
-import org.repgroup.core.failover.FailoverPolicy;
-import org.repgroup.core.failover.FailoverResult;
-import org.repgroup.core.failover.Intent;
+import org.repgroup.core.spi.FailoverEngine;
+import org.repgroup.core.FailoverPolicy;
+import org.repgroup.core.FailoverResult;
+import org.repgroup.core.Intent;
 import org.repgroup.testkit.SimulatedReplicationGroup;
 
 /**
@@ -65,9 +66,9 @@ public class StampedeBenchmark {
     rg = group.replicationGroup(Protocol.LMTP);
     dead = group.node(0).address(Protocol.LMTP);
     deadAttempts.set(0);
-    resources = RepgroupResources.builder().listener(new org.repgroup.core.failover.FailoverListener() {
+    resources = RepgroupResources.builder().listener(new org.repgroup.core.FailoverListener() {
       @Override
-      public void attemptStart(org.repgroup.core.failover.OperationInfo op, HostAddress host, int hop) {
+      public void attemptStart(org.repgroup.core.OperationInfo op, HostAddress host, int hop) {
         if (host.equals(dead)) {
           deadAttempts.incrementAndGet();
         }
@@ -75,7 +76,7 @@ public class StampedeBenchmark {
     }).build();
     engine = new FailoverEngine(resources, FailoverPolicy.builder().stagger(Duration.ofMillis(100))
         .masterTrust(Duration.ZERO).build());
-    resources.affinityCache().recordMaster(rg.name(), dead, resources.affinityCache().nextSequence(), true);
+    AffinityStore.of(resources.affinityCache()).recordMaster(rg.name(), dead, AffinityStore.of(resources.affinityCache()).nextSequence(), true);
     group.node(0).kill();
   }
 

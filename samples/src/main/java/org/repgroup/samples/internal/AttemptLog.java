@@ -4,9 +4,9 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.repgroup.core.HostAddress;
-import org.repgroup.core.failover.AttemptRecord;
-import org.repgroup.core.failover.FailoverListener;
-import org.repgroup.core.failover.OperationInfo;
+import org.repgroup.core.AttemptRecord;
+import org.repgroup.core.FailoverListener;
+import org.repgroup.core.OperationInfo;
 
 /** The attempts and followed referrals of a probe's operations, as the engine reported them. */
 final class AttemptLog implements FailoverListener {

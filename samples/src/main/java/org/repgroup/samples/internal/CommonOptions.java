@@ -12,7 +12,7 @@ import org.repgroup.core.ReplicationGroup;
 import org.repgroup.core.StoreHostList;
 import org.repgroup.core.config.ConfigurationException;
 import org.repgroup.core.config.RepgroupConfiguration;
-import org.repgroup.core.failover.FailoverPolicy;
+import org.repgroup.core.FailoverPolicy;
 import picocli.CommandLine.Option;
 
 /** Options every probe subcommand takes: where the group is, time bounds, referral allow-list, output. */

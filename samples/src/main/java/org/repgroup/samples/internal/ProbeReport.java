@@ -6,9 +6,9 @@ import java.util.List;
 import java.util.Map;
 import org.repgroup.core.HostAddress;
 import org.repgroup.core.internal.Json;
-import org.repgroup.core.failover.AttemptRecord;
-import org.repgroup.core.failover.FailoverTrace;
-import org.repgroup.core.failover.StoreUnavailableException;
+import org.repgroup.core.AttemptRecord;
+import org.repgroup.core.FailoverTrace;
+import org.repgroup.core.StoreUnavailableException;
 
 /**
  * The result of one probe operation, printed as exactly one JSON object with

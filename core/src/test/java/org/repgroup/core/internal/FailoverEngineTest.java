@@ -1,4 +1,17 @@
-package org.repgroup.core.failover;
+package org.repgroup.core.internal;
+
+import org.repgroup.core.AffinityCache;
+import org.repgroup.core.AttemptRecord;
+import org.repgroup.core.FailoverCounters;
+import org.repgroup.core.FailoverPolicy;
+import org.repgroup.core.FailoverResult;
+import org.repgroup.core.FailureKind;
+import org.repgroup.core.Intent;
+import org.repgroup.core.NoMasterException;
+import org.repgroup.core.StoreUnavailableException;
+import org.repgroup.core.spi.Attempt;
+import org.repgroup.core.spi.AttemptOutcome;
+import org.repgroup.core.spi.FailoverEngine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -31,15 +44,16 @@ class FailoverEngineTest {
 
   final ManualClock clock = new ManualClock();
   final RecordingListener events = new RecordingListener();
-  AffinityCache cache;
+  AffinityStore cache;
   RepgroupResources resources;
   ReplicationGroup group = ReplicationGroup.builder("store1", StoreHostList.of(H1, H2, H3)).build();
   FailoverPolicy policy = FailoverPolicy.builder().stagger(STAGGER).retryJitter(0).build();
 
   @BeforeEach
   void setUp() {
-    cache = AffinityCache.builder().ticker(clock).recheckInterval(Duration.ofSeconds(30)).build();
-    resources = RepgroupResources.builder().ticker(clock).scheduler(clock).affinityCache(cache).listener(events).build();
+    AffinityCache shared = AffinityCache.builder().ticker(clock).recheckInterval(Duration.ofSeconds(30)).build();
+    cache = AffinityStore.of(shared);
+    resources = RepgroupResources.builder().ticker(clock).scheduler(clock).affinityCache(shared).listener(events).build();
   }
 
   @AfterEach
@@ -581,9 +595,10 @@ class FailoverEngineTest {
 
   @Test
   void connectionRateCapSpreadsNewConnectionsWithJitter() throws Exception {
-    cache = AffinityCache.builder().ticker(clock).connectionRateLimit(10, 1).build();
+    AffinityCache capped = AffinityCache.builder().ticker(clock).connectionRateLimit(10, 1).build();
+    cache = AffinityStore.of(capped);
     resources.close();
-    resources = RepgroupResources.builder().ticker(clock).scheduler(clock).affinityCache(cache).build();
+    resources = RepgroupResources.builder().ticker(clock).scheduler(clock).affinityCache(capped).build();
     group = ReplicationGroup.builder("solo", StoreHostList.of(H1)).build();
     // A known good host: the three reads go straight to it (no discovery to join), all at t=0.
     cache.recordLastGoodHost("solo", H1, cache.nextSequence());
@@ -626,7 +641,7 @@ class FailoverEngineTest {
   void attemptsResolveNamesThroughTheResourcesResolver() throws Exception {
     java.net.InetAddress moved = java.net.InetAddress.getByAddress("h1.example.com", new byte[] {127, 0, 0, 9});
     resources.close();
-    resources = RepgroupResources.builder().ticker(clock).scheduler(clock).affinityCache(cache)
+    resources = RepgroupResources.builder().ticker(clock).scheduler(clock).affinityCache(resources.affinityCache())
         .resolver(host -> List.of(moved)).build();
     List<java.net.InetSocketAddress> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
     ScriptedAttempt a = new ScriptedAttempt().on(H1, ctx -> {

@@ -1,4 +1,4 @@
-package org.repgroup.core.failover;
+package org.repgroup.core.spi;
 
 /**
  * A side-effect-free liveness check of {@link AttemptContext#host()} (see

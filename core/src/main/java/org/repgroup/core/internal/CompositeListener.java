@@ -1,4 +1,9 @@
-package org.repgroup.core.failover;
+package org.repgroup.core.internal;
+
+import org.repgroup.core.AttemptRecord;
+import org.repgroup.core.FailoverListener;
+import org.repgroup.core.FailoverResult;
+import org.repgroup.core.OperationInfo;
 
 import java.time.Duration;
 import java.util.List;
@@ -8,13 +13,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** Forwards to several listeners; a listener that throws is logged and skipped. */
-final class CompositeListener implements FailoverListener {
+public final class CompositeListener implements FailoverListener {
 
   private static final Logger LOG = LoggerFactory.getLogger(CompositeListener.class);
 
   private final List<FailoverListener> listeners;
 
-  CompositeListener(List<FailoverListener> listeners) {
+  public CompositeListener(List<FailoverListener> listeners) {
     this.listeners = List.copyOf(listeners);
   }
 

@@ -1,4 +1,4 @@
-package org.repgroup.core.net;
+package org.repgroup.core.spi;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -6,9 +6,9 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
-import org.repgroup.core.failover.AttemptContext;
-import org.repgroup.core.failover.AttemptOutcome;
-import org.repgroup.core.failover.HostProbe;
+import org.repgroup.core.spi.AttemptContext;
+import org.repgroup.core.spi.AttemptOutcome;
+import org.repgroup.core.spi.HostProbe;
 
 /**
  * A {@link HostProbe} for line protocols: connect, read the greeting line, and

@@ -1,4 +1,4 @@
-package org.repgroup.core.failover;
+package org.repgroup.core;
 
 /**
  * A write could not be served because the group has no master: hosts answered,

@@ -1,4 +1,6 @@
-package org.repgroup.core.failover;
+package org.repgroup.core;
+
+import org.repgroup.core.internal.CompositeListener;
 
 import java.time.Duration;
 import org.repgroup.core.HostAddress;

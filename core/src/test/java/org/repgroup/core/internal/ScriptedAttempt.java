@@ -1,4 +1,9 @@
-package org.repgroup.core.failover;
+package org.repgroup.core.internal;
+
+import org.repgroup.core.spi.Attempt;
+import org.repgroup.core.spi.AttemptContext;
+import org.repgroup.core.spi.AttemptOutcome;
+import org.repgroup.core.spi.HostProbe;
 
 import java.util.List;
 import java.util.Map;

@@ -1,4 +1,18 @@
-package org.repgroup.core.failover;
+package org.repgroup.core.internal;
+
+import org.repgroup.core.AffinityCache;
+import org.repgroup.core.AttemptRecord;
+import org.repgroup.core.FailoverListener;
+import org.repgroup.core.FailoverPolicy;
+import org.repgroup.core.FailoverResult;
+import org.repgroup.core.FailoverTrace;
+import org.repgroup.core.FailureKind;
+import org.repgroup.core.Intent;
+import org.repgroup.core.OperationInfo;
+import org.repgroup.core.spi.Attempt;
+import org.repgroup.core.spi.AttemptContext;
+import org.repgroup.core.spi.AttemptOutcome;
+import org.repgroup.core.spi.HostProbe;
 
 import io.github.resilience4j.retry.Retry;
 import java.time.Duration;
@@ -44,7 +58,7 @@ import org.slf4j.LoggerFactory;
  * caller only; hosts within their stability window after coming back go last;
  * when that leaves nothing, every listed host is tried anyway.
  */
-final class FailoverOperation<T> {
+public final class FailoverOperation<T> {
 
   private static final Logger LOG = LoggerFactory.getLogger(FailoverOperation.class);
   private static final AtomicLong IDS = new AtomicLong();
@@ -59,7 +73,7 @@ final class FailoverOperation<T> {
   private final Intent intent;
   private final Attempt<T> attempt;
   private final FailoverPolicy policy;
-  private final AffinityCache cache;
+  private final AffinityStore cache;
   private final FailoverListener listener;
   private final Ticker ticker;
   private final HostResolver resolver;
@@ -70,7 +84,7 @@ final class FailoverOperation<T> {
   private final long startNanos;
   private final long deadlineNanos;
 
-  final CompletableFuture<FailoverResult<T>> result = new CompletableFuture<>();
+  public final CompletableFuture<FailoverResult<T>> result = new CompletableFuture<>();
 
   // Guarded by this.
   private boolean done;
@@ -80,7 +94,7 @@ final class FailoverOperation<T> {
   private boolean referralSeen;
   private boolean readOnlySeen;
   private HostAddress discoveredMaster;
-  private MasterDiscovery.Lead lead;
+  private DiscoveryFlights.Lead lead;
   /** The trusted cached master this write went straight to (no discovery), or null. */
   private HostAddress trustedMaster;
   /** True while waiting for another operation's discovery after the trusted master referred elsewhere. */
@@ -101,14 +115,14 @@ final class FailoverOperation<T> {
   private Scheduler.Cancellable retryTimer;
   private Scheduler.Cancellable deadlineTimer;
 
-  FailoverOperation(RepgroupResources resources, FailoverPolicy policy, Retry retry,
+  public FailoverOperation(RepgroupResources resources, FailoverPolicy policy, Retry retry,
       ReplicationGroup group, Protocol protocol, Intent intent, Attempt<T> attempt) {
     this.group = group;
     this.protocol = protocol;
     this.intent = intent;
     this.attempt = attempt;
     this.policy = policy;
-    this.cache = resources.affinityCache();
+    this.cache = AffinityStore.of(resources.affinityCache());
     this.listener = resources.listener();
     this.ticker = resources.ticker();
     this.resolver = resources.resolver();
@@ -120,9 +134,9 @@ final class FailoverOperation<T> {
     this.deadlineNanos = startNanos + policy.deadline().toNanos();
   }
 
-  void start() {
+  public void start() {
     listener.operationStart(info);
-    Object discovery = null;
+    DiscoveryFlights.Flight discovery = null;
     synchronized (this) {
       deadlineTimer = scheduler.schedule(policy.deadline(), this::onDeadline);
       trustedMaster = intent.needsMaster() && masterTrusted()
@@ -130,24 +144,23 @@ final class FailoverOperation<T> {
       if (intent.needsMaster() ? trustedMaster == null : !goodHostKnown()) {
         // Writes with no trusted master, and reads with no good host known, run one discovery per
         // group: concurrent operations join it instead of all paying for the same dead first host.
-        discovery = cache.discovery.leadOrJoin(intent.needsMaster() ? group.name() : group.name() + READ_FLIGHT);
-        if (discovery instanceof MasterDiscovery.Lead l) {
+        discovery = cache.flights().leadOrJoin(flightKey());
+        if (discovery instanceof DiscoveryFlights.Lead l) {
           lead = l;
         }
       }
-      if (!(discovery instanceof CompletableFuture)) {
+      if (!(discovery instanceof DiscoveryFlights.Join)) {
         beginPass();
         return;
       }
     }
-    @SuppressWarnings("unchecked")
-    CompletableFuture<MasterDiscovery.Finding> joined = (CompletableFuture<MasterDiscovery.Finding>) discovery;
     listener.discoveryJoined(info);
-    joined.whenComplete((finding, error) -> onDiscoveryFinding(finding));
+    ((DiscoveryFlights.Join) discovery).finding().whenComplete((finding, error) -> onDiscoveryFinding(finding));
   }
 
-  /** Key suffix of the reads' discovery flight (group names never contain NUL). */
-  private static final String READ_FLIGHT = "\u0000read";
+  private DiscoveryFlights.Key flightKey() {
+    return new DiscoveryFlights.Key(group.name(), protocol, intent.needsMaster());
+  }
 
   /** True when reads have a last good host of this group that is not marked down. */
   private boolean goodHostKnown() {
@@ -171,7 +184,7 @@ final class FailoverOperation<T> {
     return fresh && cache.health(group.resolve(c.host(), protocol)) == AffinityCache.HostHealth.UP;
   }
 
-  private synchronized void onDiscoveryFinding(MasterDiscovery.Finding finding) {
+  private synchronized void onDiscoveryFinding(DiscoveryFlights.Finding finding) {
     if (done) {
       return;
     }
@@ -607,15 +620,13 @@ final class FailoverOperation<T> {
       // The trusted master was demoted: one operation (the first to hear it) confirms the new
       // master; the others that were already in flight on the old one wait for its finding.
       trustedMaster = null;
-      Object d = cache.discovery.leadOrJoin(group.name());
-      if (d instanceof MasterDiscovery.Lead l) {
+      DiscoveryFlights.Flight d = cache.flights().leadOrJoin(flightKey());
+      if (d instanceof DiscoveryFlights.Lead l) {
         lead = l;
       } else {
-        @SuppressWarnings("unchecked")
-        CompletableFuture<MasterDiscovery.Finding> joined = (CompletableFuture<MasterDiscovery.Finding>) d;
         awaitingDiscovery = true;
         listener.discoveryJoined(info);
-        joined.whenComplete((finding, error) -> afterDemotedMasterDiscovery(finding, next));
+        ((DiscoveryFlights.Join) d).finding().whenComplete((finding, error) -> afterDemotedMasterDiscovery(finding, next));
         return;
       }
     }
@@ -624,7 +635,7 @@ final class FailoverOperation<T> {
   }
 
   /** Ends this operation with the leader's failure when every joiner shares it (the whole group down, no master). */
-  private boolean finishedWithSharedFailure(MasterDiscovery.Finding finding) {
+  private boolean finishedWithSharedFailure(DiscoveryFlights.Finding finding) {
     if (finding == null || finding.sharedFailure() == null) {
       return false;
     }
@@ -633,7 +644,7 @@ final class FailoverOperation<T> {
   }
 
   /** Goes to the master the leader confirmed, or follows this operation's own referral when it found none. */
-  private synchronized void afterDemotedMasterDiscovery(MasterDiscovery.Finding finding, Candidate ownReferral) {
+  private synchronized void afterDemotedMasterDiscovery(DiscoveryFlights.Finding finding, Candidate ownReferral) {
     awaitingDiscovery = false;
     if (done) {
       return;
@@ -725,7 +736,7 @@ final class FailoverOperation<T> {
     List<Running> losers = new ArrayList<>(running.values());
     running.clear();
     if (lead != null) {
-      cache.discovery.complete(lead, finding(outcome));
+      cache.flights().complete(lead, finding(outcome));
       lead = null;
     }
     if (outcome instanceof FailoverResult.Failed<T> f) {
@@ -771,17 +782,17 @@ final class FailoverOperation<T> {
     }
   }
 
-  private MasterDiscovery.Finding finding(FailoverResult<T> outcome) {
+  private DiscoveryFlights.Finding finding(FailoverResult<T> outcome) {
     if (outcome instanceof FailoverResult.Served<T> s) {
-      return new MasterDiscovery.Finding(group.listedEntry(s.host(), protocol).orElse(null), null);
+      return new DiscoveryFlights.Finding(group.listedEntry(s.host(), protocol).orElse(null), null);
     }
     FailoverResult.Failed<T> f = (FailoverResult.Failed<T>) outcome;
     boolean shared = f.kind() == FailureKind.ALL_UNAVAILABLE || f.kind() == FailureKind.NO_MASTER;
-    return shared ? new MasterDiscovery.Finding(null, f) : MasterDiscovery.Finding.INCONCLUSIVE;
+    return shared ? new DiscoveryFlights.Finding(null, f) : DiscoveryFlights.Finding.INCONCLUSIVE;
   }
 
   /** Cancels the operation from outside (the caller was interrupted). */
-  synchronized void abandon() {
+  public synchronized void abandon() {
     if (!done) {
       finish(failed(FailureKind.DEADLINE_EXCEEDED, null));
     }

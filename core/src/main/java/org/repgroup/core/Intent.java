@@ -1,4 +1,4 @@
-package org.repgroup.core.failover;
+package org.repgroup.core;
 
 /**
  * What an operation wants from the group; decides which host serves it, whether

@@ -1,43 +1,42 @@
-package org.repgroup.core.failover;
+package org.repgroup.core.internal;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import org.repgroup.core.AffinityCache;
+import org.repgroup.core.AffinityCache.CachedHost;
+import org.repgroup.core.AffinityCache.HostHealth;
 import org.repgroup.core.HostAddress;
 import org.repgroup.core.time.Ticker;
 
 /**
- * What every client in the JVM has learned about the groups, on Caffeine: the
- * last good master per group (write intents), the last good host per group
- * (read-only intents) and a down mark per host. One instance is meant to be
- * shared by all adapters (through {@link org.repgroup.core.RepgroupResources}),
- * so what the LMTP client learned the IMAP client uses.
+ * The write side of the {@link AffinityCache}, on Caffeine: last good master and
+ * last good host per group, a down mark, a latency average and a connection
+ * schedule per host, and the discovery flights. Written only by the engine
+ * (through {@link GroupState}, which also fires the listener events); users
+ * read through {@link AffinityCache}.
  *
  * <p>Every write carries an observation sequence number, taken from
  * {@link #nextSequence()} when the observing attempt <em>started</em>: an older
  * observation never overwrites a newer one, so a late answer from an attempt
  * that began before a switchover cannot flip the master back.
  *
- * <p>Down marks expire after the {@linkplain Builder#recheckInterval recheck
- * interval}; then exactly one caller gets the recheck ({@link #tryAcquireRecheck})
- * while the others still treat the host as down until that probe reports.
+ * <p>Down marks expire after the recheck interval; then exactly one caller gets
+ * the recheck ({@link #tryAcquireRecheck}) while the others still treat the host
+ * as down until that probe reports.
  */
-public final class AffinityCache {
+public final class AffinityStore {
 
-  /** Default recheck interval of a down mark: 30 s. */
-  public static final Duration DEFAULT_RECHECK_INTERVAL = Duration.ofSeconds(30);
-  /** Default lifetime of a cached master or last good host without a new observation: 10 min. */
-  public static final Duration DEFAULT_ENTRY_TTL = Duration.ofMinutes(10);
-  /** Default time a host that came back stays behind stable hosts in the order: 30 s. */
-  public static final Duration DEFAULT_STABILITY_WINDOW = Duration.ofSeconds(30);
   /** Weight of the newest sample in a host's latency average: 0.3. */
   static final double LATENCY_WEIGHT = 0.3;
-  /** Default number of groups and hosts remembered: 100,000 each. */
-  public static final long DEFAULT_MAXIMUM_SIZE = 100_000;
+
+  private static volatile Function<AffinityCache, AffinityStore> access;
 
   private final Ticker ticker;
   private final long recheckNanos;
@@ -50,45 +49,60 @@ public final class AffinityCache {
   private final Cache<HostAddress, long[]> connectionSchedule;
   private final Cache<HostAddress, Boolean> recovering;
   private final Cache<HostAddress, double[]> latency;
-  /** Single-flight master discovery; shared with the cache because it has the same sharing scope. */
-  final MasterDiscovery discovery = new MasterDiscovery();
+  private final DiscoveryFlights flights = new DiscoveryFlights();
 
-  private AffinityCache(Builder b) {
-    this.ticker = b.ticker;
-    this.recheckNanos = b.recheckInterval.toNanos();
-    this.masters = newCache(b, b.entryTtl);
-    this.lastGoodHosts = newCache(b, b.entryTtl);
+  /** The settings of {@link AffinityCache.Builder}, checked there. */
+  public AffinityStore(Ticker ticker, Duration recheckInterval, Duration entryTtl, long maximumSize,
+      double connectionsPerSecond, int connectionBurst, Duration stabilityWindow) {
+    this.ticker = ticker;
+    this.recheckNanos = recheckInterval.toNanos();
+    this.masters = newCache(ticker, entryTtl, maximumSize);
+    this.lastGoodHosts = newCache(ticker, entryTtl, maximumSize);
     // A down mark is kept well past its recheck time so the single recheck can be handed out.
-    this.downMarks = newCache(b, b.recheckInterval.multipliedBy(10).plus(b.entryTtl));
-    this.connectionsPerSecond = b.connectionsPerSecond;
-    this.burstNanos = b.connectionsPerSecond == 0 ? 0 : (long) (b.connectionBurst * 1e9 / b.connectionsPerSecond);
-    this.connectionSchedule = newCache(b, Duration.ofMinutes(1));
-    this.recovering = b.stabilityWindow.isZero() ? null : newCache(b, b.stabilityWindow);
-    this.latency = newCache(b, b.entryTtl);
+    this.downMarks = newCache(ticker, recheckInterval.multipliedBy(10).plus(entryTtl), maximumSize);
+    this.connectionsPerSecond = connectionsPerSecond;
+    this.burstNanos = connectionsPerSecond == 0 ? 0 : (long) (connectionBurst * 1e9 / connectionsPerSecond);
+    this.connectionSchedule = newCache(ticker, Duration.ofMinutes(1), maximumSize);
+    this.recovering = stabilityWindow.isZero() ? null : newCache(ticker, stabilityWindow, maximumSize);
+    this.latency = newCache(ticker, entryTtl, maximumSize);
   }
 
-  private static <K, V> Cache<K, V> newCache(Builder b, Duration ttl) {
+  /** The store behind {@code cache}. */
+  public static AffinityStore of(AffinityCache cache) {
+    Objects.requireNonNull(cache, "cache");
+    Function<AffinityCache, AffinityStore> a = access;
+    if (a == null) {
+      // The hook is installed by AffinityCache's class initialiser, which has run for any instance.
+      throw new IllegalStateException("AffinityCache is not initialised");
+    }
+    return a.apply(cache);
+  }
+
+  /** Installed once by {@link AffinityCache}: the only way from the public cache to its store. */
+  public static synchronized void installAccess(Function<AffinityCache, AffinityStore> hook) {
+    if (access != null) {
+      throw new IllegalStateException("access already installed");
+    }
+    access = Objects.requireNonNull(hook, "hook");
+  }
+
+  private static <K, V> Cache<K, V> newCache(Ticker ticker, Duration ttl, long maximumSize) {
     return Caffeine.newBuilder()
-        .ticker(b.ticker::read)
+        .ticker(ticker::read)
         .executor(Runnable::run)
         .expireAfterWrite(ttl)
-        .maximumSize(b.maximumSize)
+        .maximumSize(maximumSize)
         .build();
-  }
-
-  /** A cache with every default and the system clock. */
-  public static AffinityCache create() {
-    return builder().build();
-  }
-
-  /** A builder holding every default. */
-  public static Builder builder() {
-    return new Builder();
   }
 
   /** A new observation sequence number; take one when an attempt starts. */
   public long nextSequence() {
     return sequence.incrementAndGet();
+  }
+
+  /** The single-flight discoveries of every group sharing this store. */
+  public DiscoveryFlights flights() {
+    return flights;
   }
 
   /** The cached master of {@code group}, if any. */
@@ -109,8 +123,7 @@ public final class AffinityCache {
 
   /**
    * Forgets {@code group}'s master if it is {@code host} and was observed no later
-   * than {@code sequence} (a failure seen by an attempt that started after the
-   * last confirmation).
+   * than {@code sequence}.
    *
    * @return true when the entry was dropped
    */
@@ -133,7 +146,7 @@ public final class AffinityCache {
     return drop(lastGoodHosts, group, host, sequence);
   }
 
-  /** Whether {@code host} may be tried now: no mark, marked down, or marked with its recheck due. */
+  /** Whether {@code host} may be tried now. */
   public HostHealth health(HostAddress host) {
     DownMark mark = downMarks.getIfPresent(host);
     if (mark == null) {
@@ -144,11 +157,7 @@ public final class AffinityCache {
         : HostHealth.DOWN;
   }
 
-  /**
-   * True while the single recheck of {@code host} has been handed out
-   * ({@link #tryAcquireRecheck}) and its holder has not reported yet: the host
-   * counts as down until then.
-   */
+  /** True while the single recheck of {@code host} has been handed out and its holder has not reported. */
   public boolean recheckInFlight(HostAddress host) {
     DownMark mark = downMarks.getIfPresent(host);
     return mark != null && mark.probing.get() && ticker.read() - mark.probeStartedAt < recheckNanos;
@@ -158,6 +167,12 @@ public final class AffinityCache {
   public Optional<String> downReason(HostAddress host) {
     DownMark mark = downMarks.getIfPresent(host);
     return mark == null ? Optional.empty() : Optional.of(mark.reason);
+  }
+
+  /** When {@code host}'s recheck is due, on this store's ticker, if it has a down mark. */
+  public Optional<Long> recheckDueAtNanos(HostAddress host) {
+    DownMark mark = downMarks.getIfPresent(host);
+    return mark == null ? Optional.empty() : Optional.of(mark.markedAt + recheckNanos);
   }
 
   /**
@@ -189,12 +204,7 @@ public final class AffinityCache {
     return downMarks.asMap().remove(host) != null;
   }
 
-  /**
-   * True while {@code host} is within the stability window after its down mark
-   * was cleared: it is usable, but ordered after hosts that stayed up, so a
-   * flapping host does not pull traffic back and forth. A new down mark restarts
-   * the window when the host comes back again.
-   */
+  /** True while {@code host} is within the stability window after its down mark was cleared. */
   public boolean isRecovering(HostAddress host) {
     return recovering != null && recovering.getIfPresent(host) != null;
   }
@@ -227,10 +237,9 @@ public final class AffinityCache {
   }
 
   /**
-   * Reserves one new connection to {@code host} under the cache's connection
-   * rate cap (a token bucket shared by every client on this cache) and returns
-   * how long the caller must wait before connecting: zero while the host is
-   * under its rate, else the time until its turn. Without a cap, always zero.
+   * Reserves one new connection to {@code host} under the connection rate cap
+   * (a token bucket shared by every client on this store) and returns how long
+   * the caller must wait before connecting; without a cap, always zero.
    */
   public Duration reserveConnection(HostAddress host) {
     if (connectionsPerSecond == 0) {
@@ -249,8 +258,8 @@ public final class AffinityCache {
     }
   }
 
-  /** Records how long a successful attempt on {@code host} took (an exponentially weighted average). */
-  public void recordLatency(HostAddress host, java.time.Duration elapsed) {
+  /** Records how long an answered attempt on {@code host} took (an exponentially weighted average). */
+  public void recordLatency(HostAddress host, Duration elapsed) {
     double sample = elapsed.toNanos();
     double[] avg = latency.get(host, h -> new double[] {sample});
     synchronized (avg) {
@@ -258,14 +267,14 @@ public final class AffinityCache {
     }
   }
 
-  /** The average latency of successful attempts on {@code host}, if any were recorded recently. */
-  public Optional<java.time.Duration> latency(HostAddress host) {
+  /** The average latency of answered attempts on {@code host}, if any were recorded recently. */
+  public Optional<Duration> latency(HostAddress host) {
     double[] avg = latency.getIfPresent(host);
     if (avg == null) {
       return Optional.empty();
     }
     synchronized (avg) {
-      return Optional.of(java.time.Duration.ofNanos((long) avg[0]));
+      return Optional.of(Duration.ofNanos((long) avg[0]));
     }
   }
 
@@ -277,8 +286,8 @@ public final class AffinityCache {
     downMarks.invalidateAll();
   }
 
-  /** The clock this cache's entries are stamped with. */
-  Ticker ticker() {
+  /** The clock this store's entries are stamped with. */
+  public Ticker ticker() {
     return ticker;
   }
 
@@ -320,28 +329,8 @@ public final class AffinityCache {
   }
 
   private static String key(String group) {
-    return group.toLowerCase(java.util.Locale.ROOT);
+    return group.toLowerCase(Locale.ROOT);
   }
-
-  /** A host's standing in the cache. */
-  public enum HostHealth {
-    /** No down mark. */
-    UP,
-    /** Marked down; skip it (unless every host is). */
-    DOWN,
-    /** Marked down, but the recheck interval has passed: one caller may probe it. */
-    RECHECK_DUE
-  }
-
-  /**
-   * A cached master or last good host.
-   *
-   * @param host the host as listed in the group's store host list
-   * @param sequence the observation sequence number of the write
-   * @param confirmed true once a success on the host confirmed it; false for a referral hint
-   * @param confirmedAtNanos ticker time of the last confirmation ({@link Long#MIN_VALUE} if never)
-   */
-  public record CachedHost(HostAddress host, long sequence, boolean confirmed, long confirmedAtNanos) {}
 
   private static final class DownMark {
     final String reason;
@@ -352,99 +341,6 @@ public final class AffinityCache {
     DownMark(String reason, long markedAt) {
       this.reason = reason;
       this.markedAt = markedAt;
-    }
-  }
-
-  /** Builds an {@link AffinityCache}. */
-  public static final class Builder {
-    private Ticker ticker = Ticker.SYSTEM;
-    private Duration recheckInterval = DEFAULT_RECHECK_INTERVAL;
-    private Duration entryTtl = DEFAULT_ENTRY_TTL;
-    private long maximumSize = DEFAULT_MAXIMUM_SIZE;
-    private double connectionsPerSecond;
-    private int connectionBurst;
-    private Duration stabilityWindow = DEFAULT_STABILITY_WINDOW;
-
-    private Builder() {}
-
-    /**
-     * How long a host that came back (its down mark cleared) stays behind hosts
-     * that stayed up, &ge; 0; zero disables. Defaults to 30 s. See
-     * {@link #DEFAULT_STABILITY_WINDOW}.
-     */
-    public Builder stabilityWindow(Duration value) {
-      Objects.requireNonNull(value, "stabilityWindow");
-      if (value.isNegative()) {
-        throw new IllegalArgumentException("stabilityWindow must be >= 0, was " + value);
-      }
-      this.stabilityWindow = value;
-      return this;
-    }
-
-    /**
-     * Caps the rate of new connections to any one host, across every client on
-     * this cache, so a master that just took over is not flattened by a
-     * reconnect storm: at most {@code perSecond} connections a second after a
-     * burst of {@code burst}. Callers over the cap wait their turn (the engine
-     * adds jitter so waits do not synchronise) inside their deadline. Defaults
-     * to no cap. {@code perSecond} &gt; 0, {@code burst} &ge; 1.
-     */
-    public Builder connectionRateLimit(double perSecond, int burst) {
-      if (!(perSecond > 0) || Double.isInfinite(perSecond)) {
-        throw new IllegalArgumentException("connection rate must be > 0 per second, was " + perSecond);
-      }
-      if (burst < 1) {
-        throw new IllegalArgumentException("connection burst must be >= 1, was " + burst);
-      }
-      this.connectionsPerSecond = perSecond;
-      this.connectionBurst = burst;
-      return this;
-    }
-
-    /** The clock for expiry and rechecks. Defaults to {@link Ticker#SYSTEM}. */
-    public Builder ticker(Ticker ticker) {
-      this.ticker = Objects.requireNonNull(ticker, "ticker");
-      return this;
-    }
-
-    /**
-     * How long a down mark keeps a host out of the order before one recheck, &gt; 0.
-     * Defaults to 30 s. See {@link #DEFAULT_RECHECK_INTERVAL}.
-     */
-    public Builder recheckInterval(Duration value) {
-      Objects.requireNonNull(value, "recheckInterval");
-      if (value.isNegative() || value.isZero()) {
-        throw new IllegalArgumentException("recheckInterval must be > 0, was " + value);
-      }
-      this.recheckInterval = value;
-      return this;
-    }
-
-    /**
-     * How long a cached master or last good host lives without a new observation,
-     * &gt; 0. Defaults to 10 min. See {@link #DEFAULT_ENTRY_TTL}.
-     */
-    public Builder entryTtl(Duration value) {
-      Objects.requireNonNull(value, "entryTtl");
-      if (value.isNegative() || value.isZero()) {
-        throw new IllegalArgumentException("entryTtl must be > 0, was " + value);
-      }
-      this.entryTtl = value;
-      return this;
-    }
-
-    /** Most groups (and hosts) remembered, &ge; 1. Defaults to 100,000. See {@link #DEFAULT_MAXIMUM_SIZE}. */
-    public Builder maximumSize(long value) {
-      if (value < 1) {
-        throw new IllegalArgumentException("maximumSize must be >= 1, was " + value);
-      }
-      this.maximumSize = value;
-      return this;
-    }
-
-    /** The cache. */
-    public AffinityCache build() {
-      return new AffinityCache(this);
     }
   }
 }

@@ -1,4 +1,4 @@
-package org.repgroup.core.failover;
+package org.repgroup.core;
 
 import java.util.Objects;
 import org.repgroup.core.HostAddress;

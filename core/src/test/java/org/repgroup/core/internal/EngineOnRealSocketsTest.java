@@ -1,4 +1,13 @@
-package org.repgroup.core.failover;
+package org.repgroup.core.internal;
+
+import org.repgroup.core.AffinityCache;
+import org.repgroup.core.AttemptRecord;
+import org.repgroup.core.FailoverPolicy;
+import org.repgroup.core.FailoverResult;
+import org.repgroup.core.Intent;
+import org.repgroup.core.spi.Attempt;
+import org.repgroup.core.spi.AttemptOutcome;
+import org.repgroup.core.spi.FailoverEngine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package org.repgroup.core.failover;
+package org.repgroup.core.spi;
 
 import java.util.Objects;
 import org.repgroup.core.HostAddress;

@@ -1,4 +1,4 @@
-package org.repgroup.core.failover;
+package org.repgroup.core.spi;
 
 /**
  * One try of an operation on one host: connect, greet, log in, and classify what

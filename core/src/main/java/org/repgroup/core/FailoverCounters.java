@@ -1,4 +1,4 @@
-package org.repgroup.core.failover;
+package org.repgroup.core;
 
 import java.time.Duration;
 import java.util.concurrent.atomic.LongAdder;

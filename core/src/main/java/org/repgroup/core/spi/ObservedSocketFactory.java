@@ -1,4 +1,4 @@
-package org.repgroup.core.net;
+package org.repgroup.core.spi;
 
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
@@ -14,7 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.net.UnknownHostException;
 import java.util.function.IntPredicate;
 import javax.net.SocketFactory;
-import org.repgroup.core.failover.AttemptContext;
+import org.repgroup.core.spi.AttemptContext;
 
 /**
  * A socket factory for one attempt that sees what really happened on the

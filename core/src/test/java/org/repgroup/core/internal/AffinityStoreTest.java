@@ -1,4 +1,6 @@
-package org.repgroup.core.failover;
+package org.repgroup.core.internal;
+
+import org.repgroup.core.AffinityCache;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -9,14 +11,14 @@ import org.repgroup.core.HostAddress;
 import org.repgroup.core.time.ManualClock;
 
 @Timeout(10)
-class AffinityCacheTest {
+class AffinityStoreTest {
 
   static final HostAddress H1 = HostAddress.of("h1", 143);
   static final HostAddress H2 = HostAddress.of("h2", 143);
 
   final ManualClock clock = new ManualClock();
-  final AffinityCache cache = AffinityCache.builder().ticker(clock)
-      .recheckInterval(Duration.ofSeconds(30)).entryTtl(Duration.ofMinutes(10)).build();
+  final AffinityStore cache = AffinityStore.of(AffinityCache.builder().ticker(clock)
+      .recheckInterval(Duration.ofSeconds(30)).entryTtl(Duration.ofMinutes(10)).build());
 
   @Test
   void lateAnswerFromAnOlderAttemptCannotFlipTheMasterBack() {
@@ -104,7 +106,7 @@ class AffinityCacheTest {
 
   @Test
   void connectionRateCapAllowsTheBurstThenSpacesConnections() {
-    AffinityCache capped = AffinityCache.builder().ticker(clock).connectionRateLimit(10, 2).build();
+    AffinityStore capped = AffinityStore.of(AffinityCache.builder().ticker(clock).connectionRateLimit(10, 2).build());
 
     assertThat(capped.reserveConnection(H1)).isEqualTo(Duration.ZERO);
     assertThat(capped.reserveConnection(H1)).isEqualTo(Duration.ZERO);

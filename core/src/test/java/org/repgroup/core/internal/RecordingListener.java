@@ -1,4 +1,9 @@
-package org.repgroup.core.failover;
+package org.repgroup.core.internal;
+
+import org.repgroup.core.AttemptRecord;
+import org.repgroup.core.FailoverListener;
+import org.repgroup.core.FailoverResult;
+import org.repgroup.core.OperationInfo;
 
 import java.time.Duration;
 import java.util.List;

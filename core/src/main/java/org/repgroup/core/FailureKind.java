@@ -1,4 +1,4 @@
-package org.repgroup.core.failover;
+package org.repgroup.core;
 
 /** Why an operation failed as a whole. */
 public enum FailureKind {

@@ -1,4 +1,6 @@
-package org.repgroup.core.failover;
+package org.repgroup.core.spi;
+
+import org.repgroup.core.Intent;
 
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;

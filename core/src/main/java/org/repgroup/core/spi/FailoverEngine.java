@@ -1,4 +1,9 @@
-package org.repgroup.core.failover;
+package org.repgroup.core.spi;
+
+import org.repgroup.core.FailoverPolicy;
+import org.repgroup.core.FailoverResult;
+import org.repgroup.core.Intent;
+import org.repgroup.core.internal.FailoverOperation;
 
 import io.github.resilience4j.core.IntervalFunction;
 import io.github.resilience4j.retry.Retry;
