@@ -23,6 +23,8 @@ public final class ReplicationGroup {
   private final Map<Protocol, Integer> ports;
   private final Credentials admin;
   private final Set<String> referralAllowList;
+  private final DeploymentMode deploymentMode;
+  private final TlsPolicy tls;
 
   private ReplicationGroup(Builder b) {
     this.name = b.name;
@@ -30,6 +32,8 @@ public final class ReplicationGroup {
     this.ports = Map.copyOf(b.ports);
     this.admin = b.admin;
     this.referralAllowList = Set.copyOf(b.referralAllowList);
+    this.deploymentMode = b.deploymentMode;
+    this.tls = b.tls;
   }
 
   /** A builder for a group called {@code name} (the mailHost value) with these hosts. */
@@ -71,6 +75,16 @@ public final class ReplicationGroup {
     return Optional.ofNullable(admin);
   }
 
+  /** How the group's hosts share the store: decides whether writers wait out a master-less group. */
+  public DeploymentMode deploymentMode() {
+    return deploymentMode;
+  }
+
+  /** What transport security every connection to the group's hosts requires, referral targets included. */
+  public TlsPolicy tls() {
+    return tls;
+  }
+
   /** Host names outside the store host list that referrals may lead to (lower case). */
   public Set<String> referralAllowList() {
     return referralAllowList;
@@ -110,6 +124,8 @@ public final class ReplicationGroup {
     b.ports.putAll(ports);
     b.admin = admin;
     b.referralAllowList.addAll(referralAllowList);
+    b.deploymentMode = deploymentMode;
+    b.tls = tls;
     return b;
   }
 
@@ -120,12 +136,14 @@ public final class ReplicationGroup {
         && hosts.equals(g.hosts)
         && ports.equals(g.ports)
         && Objects.equals(admin, g.admin)
-        && referralAllowList.equals(g.referralAllowList);
+        && referralAllowList.equals(g.referralAllowList)
+        && deploymentMode == g.deploymentMode
+        && tls.equals(g.tls);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(name, hosts, ports, admin, referralAllowList);
+    return Objects.hash(name, hosts, ports, admin, referralAllowList, deploymentMode, tls);
   }
 
   /** Name, hosts and ports; never the admin password. */
@@ -133,7 +151,9 @@ public final class ReplicationGroup {
   public String toString() {
     return "ReplicationGroup[" + name + ": \"" + hosts + "\", ports=" + ports
         + (admin == null ? "" : ", admin=" + admin.user())
-        + (referralAllowList.isEmpty() ? "" : ", allow=" + referralAllowList) + "]";
+        + (referralAllowList.isEmpty() ? "" : ", allow=" + referralAllowList)
+        + (deploymentMode == DeploymentMode.REPLICATED ? "" : ", mode=" + deploymentMode)
+        + (tls.required() ? ", tls=" + tls : "") + "]";
   }
 
   /** Builds a {@link ReplicationGroup}. Ports default to each protocol's well-known port. */
@@ -143,6 +163,8 @@ public final class ReplicationGroup {
     private final Map<Protocol, Integer> ports = new EnumMap<>(Protocol.class);
     private Credentials admin;
     private final Set<String> referralAllowList = new LinkedHashSet<>();
+    private DeploymentMode deploymentMode = DeploymentMode.REPLICATED;
+    private TlsPolicy tls = TlsPolicy.NONE;
 
     private Builder(String name, StoreHostList hosts) {
       Objects.requireNonNull(name, "name");
@@ -178,6 +200,24 @@ public final class ReplicationGroup {
     public Builder allowReferralsTo(String hostName) {
       Objects.requireNonNull(hostName, "hostName");
       referralAllowList.add(HostAddress.parse(hostName).host());
+      return this;
+    }
+
+    /**
+     * How the group is deployed. Defaults to {@link DeploymentMode#REPLICATED} (a
+     * group that elects a new master when its master dies).
+     */
+    public Builder deploymentMode(DeploymentMode mode) {
+      this.deploymentMode = Objects.requireNonNull(mode, "mode");
+      return this;
+    }
+
+    /**
+     * Transport security required on every connection, referral targets included.
+     * Defaults to {@link TlsPolicy#NONE}.
+     */
+    public Builder tls(TlsPolicy tls) {
+      this.tls = Objects.requireNonNull(tls, "tls");
       return this;
     }
 
