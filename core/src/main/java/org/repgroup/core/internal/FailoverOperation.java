@@ -479,6 +479,17 @@ public final class FailoverOperation<T> {
     }
   }
 
+  private synchronized void onAwaitingReply(Running r) {
+    if (done || !running.containsKey(r.id)) {
+      return;
+    }
+    r.responded = false;
+    if (staggerTimer == null && !policy.stagger().isZero() && hasCandidate()) {
+      staggerFor = r;
+      staggerTimer = scheduler.schedule(policy.stagger(), this::onStagger);
+    }
+  }
+
   private void run(Running r) {
     AttemptOutcome<T> outcome;
     try {
@@ -938,6 +949,11 @@ public final class FailoverOperation<T> {
       if (!responded) {
         onResponded(this);
       }
+    }
+
+    @Override
+    public void awaitingReply() {
+      onAwaitingReply(this);
     }
 
     @Override

@@ -50,12 +50,23 @@ public interface AttemptContext {
   Duration timeLeft();
 
   /**
-   * Tells the engine the host answered like a live server (a good greeting): the
-   * stagger no longer runs for this attempt, so a long but healthy operation
-   * (a big delivery) does not start other hosts in parallel. Call it as soon as
-   * the host has proved alive; calling it more than once is harmless.
+   * Tells the engine the host sent a <em>complete</em> good reply (a whole
+   * greeting line, a whole login reply), not merely its first byte: the stagger
+   * no longer runs for this attempt, so a long but healthy operation (a big
+   * delivery) does not start other hosts in parallel. Calling it more than once
+   * is harmless.
    */
   void hostResponded();
+
+  /**
+   * Tells the engine the attempt now waits for another reply from the host (a
+   * command was sent before the operation was served): the stagger runs again
+   * from now, so a host that answered the greeting but trickles or stalls on the
+   * next reply lets the next host start in parallel like a silent one. A host
+   * that never completes an awaited reply counts as silent when the operation
+   * ends. Harmless after the operation ended.
+   */
+  void awaitingReply();
 
   /** True once this attempt lost the race or the deadline passed; stop as soon as possible. */
   boolean isCancelled();
