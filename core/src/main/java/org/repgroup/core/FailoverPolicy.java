@@ -28,16 +28,22 @@ public final class FailoverPolicy {
   public static final Duration DEFAULT_STAGGER = Duration.ofMillis(250);
   /** Default referral hop limit: 3. */
   public static final int DEFAULT_MAX_REFERRAL_HOPS = 3;
-  /** Default passes over the host list: 3. */
-  public static final int DEFAULT_MAX_PASSES = 3;
+  /**
+   * Default cap on passes over the host list: none (0). Passes go on, paced by
+   * the retry back-off, until the deadline: the deadline is the user's bound.
+   */
+  public static final int DEFAULT_MAX_PASSES = 0;
   /** Default back-off before the second pass: 100 ms. */
   public static final Duration DEFAULT_RETRY_INITIAL_BACKOFF = Duration.ofMillis(100);
   /** Default back-off growth per pass: 2.0. */
   public static final double DEFAULT_RETRY_MULTIPLIER = 2.0;
   /** Default jitter of the back-off: ±50 %. */
   public static final double DEFAULT_RETRY_JITTER = 0.5;
-  /** Default longest back-off between passes: 2 s. */
-  public static final Duration DEFAULT_RETRY_MAX_BACKOFF = Duration.ofSeconds(2);
+  /**
+   * Default longest back-off between passes: 1 s. It bounds how late a writer
+   * waiting out an election notices the new master.
+   */
+  public static final Duration DEFAULT_RETRY_MAX_BACKOFF = Duration.ofSeconds(1);
   /**
    * Default time a success vouches for the cached master: 5 s. After that, the
    * first operation re-discovers the master and concurrent ones wait for it
@@ -138,7 +144,7 @@ public final class FailoverPolicy {
     return maxReferralHops;
   }
 
-  /** Most passes over the host list. */
+  /** The explicit cap on passes over the host list, or 0 for none (the deadline bounds them). */
   public int maxPasses() {
     return maxPasses;
   }
@@ -273,10 +279,17 @@ public final class FailoverPolicy {
       return this;
     }
 
-    /** Passes over the host list, 1-100. Defaults to 3. See {@link #DEFAULT_MAX_PASSES}. */
+    /**
+     * An explicit cap on passes over the host list, 1-100, or 0 for none. Without
+     * a cap (the default) an operation that finds no usable host starts pass after
+     * pass, paced by the retry back-off, until its deadline, so a writer rides
+     * through an election; with one, it gives up after that many passes even with
+     * time left (and concurrent operations waiting for its discovery share that
+     * failure). Defaults to 0. See {@link #DEFAULT_MAX_PASSES}.
+     */
     public Builder maxPasses(int value) {
-      if (value < 1 || value > 100) {
-        throw new IllegalArgumentException("maxPasses must be in 1-100, was " + value);
+      if (value < 0 || value > 100) {
+        throw new IllegalArgumentException("maxPasses must be 0 (no cap) or in 1-100, was " + value);
       }
       this.maxPasses = value;
       return this;
@@ -306,7 +319,7 @@ public final class FailoverPolicy {
       return this;
     }
 
-    /** Longest back-off between passes, &gt; 0. Defaults to 2 s. See {@link #DEFAULT_RETRY_MAX_BACKOFF}. */
+    /** Longest back-off between passes, &gt; 0. Defaults to 1 s. See {@link #DEFAULT_RETRY_MAX_BACKOFF}. */
     public Builder retryMaxBackoff(Duration value) {
       this.retryMaxBackoff = positive("retryMaxBackoff", value);
       return this;

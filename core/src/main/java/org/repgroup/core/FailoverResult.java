@@ -41,14 +41,24 @@ public sealed interface FailoverResult<T> permits FailoverResult.Served, Failove
    * The operation failed.
    *
    * @param kind why
+   * @param fatalReason for {@link FailureKind#FATAL}: what kind of refusal; else {@code null}
    * @param fatalCause for {@link FailureKind#FATAL}: the attempt's cause (may be {@code null}); else {@code null}
    * @param trace what happened
    */
-  record Failed<T>(FailureKind kind, Throwable fatalCause, FailoverTrace trace) implements FailoverResult<T> {
-    /** Kind and trace required. */
+  record Failed<T>(FailureKind kind, FatalReason fatalReason, Throwable fatalCause, FailoverTrace trace)
+      implements FailoverResult<T> {
+    /** Kind and trace required; a fatal failure has its reason. */
     public Failed {
       Objects.requireNonNull(kind, "kind");
       Objects.requireNonNull(trace, "trace");
+      if ((kind == FailureKind.FATAL) != (fatalReason != null)) {
+        throw new IllegalArgumentException("a fatal failure, and only one, has a fatal reason: " + kind);
+      }
+    }
+
+    /** A failure that is not fatal (every host unavailable, no master, a loop...). */
+    public Failed(FailureKind kind, FailoverTrace trace) {
+      this(kind, null, null, trace);
     }
 
     /** The failure as the exception the engine's users catch. */

@@ -8,7 +8,7 @@ import java.util.Objects;
  * first few in the message, all in {@link #trace()}), adds each attempt's cause
  * as a suppressed exception, and says whether any referral was seen.
  */
-public class StoreUnavailableException extends Exception {
+public class StoreUnavailableException extends Exception implements GroupFailure {
 
   private static final long serialVersionUID = 1L;
   private static final int HOSTS_IN_MESSAGE = 5;
@@ -29,11 +29,13 @@ public class StoreUnavailableException extends Exception {
   }
 
   /** Why the operation failed. */
+  @Override
   public FailureKind kind() {
     return kind;
   }
 
   /** Every attempt and the referral path. */
+  @Override
   public FailoverTrace trace() {
     return trace;
   }
@@ -52,6 +54,7 @@ public class StoreUnavailableException extends Exception {
       case REFERRAL_LOOP -> "referral loop";
       case REFERRAL_HOP_LIMIT -> "too many referrals";
       case NO_MASTER -> "group has no master, read-only";
+      case MASTER_UNREACHABLE -> "no master reached before the deadline (hosts answered, none as master)";
     });
     List<AttemptRecord> attempts = trace.attempts();
     sb.append(" (").append(trace.hostsTried().size()).append(" host")

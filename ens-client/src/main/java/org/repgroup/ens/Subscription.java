@@ -12,7 +12,7 @@ import org.repgroup.core.RepgroupResources;
 import org.repgroup.core.spi.FailoverEngine;
 import org.repgroup.core.FailoverPolicy;
 import org.repgroup.core.FailoverResult;
-import org.repgroup.core.FailureKind;
+import org.repgroup.core.FatalReason;
 import org.repgroup.core.Intent;
 import org.repgroup.ens.internal.EnsWire;
 import org.repgroup.ens.internal.SseAttempt;
@@ -105,14 +105,16 @@ public final class Subscription implements AutoCloseable, SseAttempt.StreamSink 
       return;
     }
     FailoverResult.Failed<EventSource> f = (FailoverResult.Failed<EventSource>) r;
-    if (f.kind() == FailureKind.FATAL && f.fatalCause() instanceof SseAttempt.SubscriptionRejectedException rejected) {
+    if (f.fatalReason() == FatalReason.REQUEST_REFUSED) {
       synchronized (lock) {
         if (closed) {
           return;
         }
         closed = true;
       }
-      setStatus(new SubscriptionStatus(SubscriptionStatus.State.REJECTED, Optional.empty(), rejected.getMessage()));
+      var attempts = f.trace().attempts();
+      setStatus(new SubscriptionStatus(SubscriptionStatus.State.REJECTED, Optional.empty(),
+          attempts.get(attempts.size() - 1).detail()));
       return;
     }
     Duration backoff;

@@ -1,14 +1,24 @@
 package org.repgroup.imap;
 
 import jakarta.mail.MessagingException;
+import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
+import org.repgroup.core.FailoverResult;
+import org.repgroup.core.FailoverTrace;
+import org.repgroup.core.FailureKind;
+import org.repgroup.core.FatalReason;
+import org.repgroup.core.GroupFailure;
+import org.repgroup.core.Intent;
 import org.repgroup.core.StoreUnavailableException;
 
 /**
  * A BURL fetch failed. {@link #smtpReply()} is what the submission server should
- * answer the client's {@code BURL} command with.
+ * answer the client's {@code BURL} command with; {@link #kind()} and
+ * {@link #trace()} say what the engine did.
  */
-public class BurlFetchException extends MessagingException {
+public class BurlFetchException extends MessagingException implements GroupFailure {
 
   private static final long serialVersionUID = 1L;
 
@@ -23,16 +33,61 @@ public class BurlFetchException extends MessagingException {
   }
 
   private final Reason reason;
+  private final transient FailoverResult.Failed<?> failure;
 
-  /** With the reason, a message naming what failed, and the cause (the engine's report when all hosts failed). */
-  public BurlFetchException(Reason reason, String message, Exception cause) {
-    super(message, cause);
-    this.reason = Objects.requireNonNull(reason, "reason");
+  /** The failure of a fetch, as the engine reported it. */
+  public BurlFetchException(FailoverResult.Failed<?> failure) {
+    this(reasonOf(failure), failure);
+  }
+
+  private BurlFetchException(Reason reason, FailoverResult.Failed<?> failure) {
+    super(message(reason, failure), reason == Reason.GROUP_UNAVAILABLE ? failure.toException() : null);
+    this.reason = reason;
+    this.failure = failure;
+  }
+
+  /** The caller was interrupted while it waited: temporary, like an unavailable store. */
+  BurlFetchException(String group, InterruptedException cause) {
+    super("interrupted while fetching from group " + group, cause);
+    this.reason = Reason.GROUP_UNAVAILABLE;
+    this.failure = new FailoverResult.Failed<>(FailureKind.DEADLINE_EXCEEDED, new FailoverTrace(group,
+        Intent.READ_NO_REFERRALS, List.of(), List.of(), 0, false, 0, Duration.ZERO));
+  }
+
+  private static Reason reasonOf(FailoverResult.Failed<?> f) {
+    Objects.requireNonNull(f, "failure");
+    if (f.kind() != FailureKind.FATAL) {
+      return Reason.GROUP_UNAVAILABLE;
+    }
+    return f.fatalReason() == FatalReason.CREDENTIALS_REFUSED ? Reason.LOGIN_REFUSED : Reason.URL_INVALID;
+  }
+
+  private static String message(Reason reason, FailoverResult.Failed<?> f) {
+    if (reason == Reason.GROUP_UNAVAILABLE) {
+      return f.toException().getMessage();
+    }
+    var attempts = f.trace().attempts();
+    return attempts.isEmpty() ? reason.name() : attempts.get(attempts.size() - 1).detail();
   }
 
   /** Why. */
   public Reason reason() {
     return reason;
+  }
+
+  @Override
+  public FailureKind kind() {
+    return failure.kind();
+  }
+
+  @Override
+  public FailoverTrace trace() {
+    return failure.trace();
+  }
+
+  @Override
+  public Optional<FatalReason> fatalReason() {
+    return Optional.ofNullable(failure.fatalReason());
   }
 
   /** The engine's report when every host failed, else {@code null}. */

@@ -7,9 +7,9 @@ import org.repgroup.core.Protocol;
 import org.repgroup.core.ReplicationGroup;
 import org.repgroup.core.RepgroupResources;
 import org.repgroup.core.spi.FailoverEngine;
+import org.repgroup.core.spi.FailureTranslator;
 import org.repgroup.core.FailoverPolicy;
 import org.repgroup.core.FailoverResult;
-import org.repgroup.core.FailureKind;
 import org.repgroup.core.Intent;
 import org.repgroup.imap.internal.UrlFetchAttempt;
 
@@ -29,6 +29,18 @@ import org.repgroup.imap.internal.UrlFetchAttempt;
  * }</pre>
  */
 public final class BurlFetcher {
+
+  private static final FailureTranslator<BurlFetchException> FAILURES = new FailureTranslator<>() {
+    @Override
+    public BurlFetchException failed(FailoverResult.Failed<?> failure) {
+      return new BurlFetchException(failure);
+    }
+
+    @Override
+    public BurlFetchException interrupted(ReplicationGroup group, InterruptedException cause) {
+      return new BurlFetchException(group.name(), cause);
+    }
+  };
 
   private final FailoverEngine engine;
   private final Credentials identity;
@@ -56,25 +68,9 @@ public final class BurlFetcher {
     if (url.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
       throw new IllegalArgumentException("BURL URL contains control characters");
     }
-    FailoverResult<UrlFetchAttempt.OpenFetch> r;
-    try {
-      r = engine.execute(group, Protocol.IMAP, Intent.READ_NO_REFERRALS, new UrlFetchAttempt(url, identity, startTls));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new BurlFetchException(BurlFetchException.Reason.GROUP_UNAVAILABLE, "interrupted", e);
-    }
-    if (r instanceof FailoverResult.Served<UrlFetchAttempt.OpenFetch> s) {
-      return new UrlFetchResult(s.value().stream(), s.value().length(), s.host(), s.trace());
-    }
-    FailoverResult.Failed<UrlFetchAttempt.OpenFetch> f = (FailoverResult.Failed<UrlFetchAttempt.OpenFetch>) r;
-    if (f.kind() == FailureKind.FATAL && f.fatalCause() instanceof UrlFetchAttempt.InvalidUrlException e) {
-      throw new BurlFetchException(BurlFetchException.Reason.URL_INVALID, e.getMessage(), e);
-    }
-    if (f.kind() == FailureKind.FATAL && f.fatalCause() instanceof UrlFetchAttempt.LoginRefusedException e) {
-      throw new BurlFetchException(BurlFetchException.Reason.LOGIN_REFUSED, e.getMessage(), e);
-    }
-    var report = f.toException();
-    throw new BurlFetchException(BurlFetchException.Reason.GROUP_UNAVAILABLE, report.getMessage(), report);
+    FailoverResult.Served<UrlFetchAttempt.OpenFetch> s = engine.serve(group, Protocol.IMAP,
+        Intent.READ_NO_REFERRALS, new UrlFetchAttempt(url, identity, startTls), FAILURES);
+    return new UrlFetchResult(s.value().stream(), s.value().length(), s.host(), s.trace());
   }
 
   /** Builds a {@link BurlFetcher}. */

@@ -11,9 +11,9 @@ import org.repgroup.core.RepgroupResources;
 import org.repgroup.core.spi.FailoverEngine;
 import org.repgroup.core.FailoverPolicy;
 import org.repgroup.core.FailoverResult;
-import org.repgroup.core.FailureKind;
 import org.repgroup.core.Intent;
 import org.repgroup.imap.internal.ImapLoginAttempt;
+import org.repgroup.mail.MailFailures;
 
 /**
  * IMAP to a replication group: a connected, logged-in Jakarta Mail
@@ -40,6 +40,8 @@ import org.repgroup.imap.internal.ImapLoginAttempt;
  * drops a cached master that fails and finds the new one.
  */
 public final class ImapFailoverClient {
+
+  private static final MailFailures FAILURES = MailFailures.translatingTo(ImapGroupUnavailableException::new);
 
   private final FailoverEngine engine;
   private final RepgroupResources resources;
@@ -90,21 +92,7 @@ public final class ImapFailoverClient {
   private FailoverResult.Served<IMAPStore> run(ReplicationGroup group, Intent intent, ImapLoginAttempt attempt)
       throws MessagingException {
     Objects.requireNonNull(intent, "intent");
-    FailoverResult<IMAPStore> r;
-    try {
-      r = engine.execute(group, Protocol.IMAP, intent, attempt);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new MessagingException("interrupted while connecting to group " + group.name(), e);
-    }
-    if (r instanceof FailoverResult.Served<IMAPStore> s) {
-      return s;
-    }
-    FailoverResult.Failed<IMAPStore> f = (FailoverResult.Failed<IMAPStore>) r;
-    if (f.kind() == FailureKind.FATAL && f.fatalCause() instanceof MessagingException m) {
-      throw m;
-    }
-    throw new ImapGroupUnavailableException(f.toException());
+    return engine.serve(group, Protocol.IMAP, intent, attempt, FAILURES);
   }
 
   /** Builds an {@link ImapFailoverClient}. */

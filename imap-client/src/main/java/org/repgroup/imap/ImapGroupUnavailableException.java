@@ -1,38 +1,18 @@
 package org.repgroup.imap;
 
-import jakarta.mail.MessagingException;
-import org.repgroup.core.FailoverTrace;
-import org.repgroup.core.FailureKind;
 import org.repgroup.core.StoreUnavailableException;
+import org.repgroup.mail.MailGroupUnavailableException;
 
 /**
  * No host of the group served the IMAP login. The cause is the core's
  * {@link StoreUnavailableException}, naming every host tried and why.
  */
-public class ImapGroupUnavailableException extends MessagingException {
+public class ImapGroupUnavailableException extends MailGroupUnavailableException {
 
   private static final long serialVersionUID = 1L;
 
-  private final transient StoreUnavailableException report;
-
   /** Wraps the engine's report. */
   public ImapGroupUnavailableException(StoreUnavailableException report) {
-    super(report.getMessage(), report);
-    this.report = report;
-  }
-
-  /** Why the group failed. */
-  public FailureKind kind() {
-    return report.kind();
-  }
-
-  /** Every attempt and the referral path. */
-  public FailoverTrace trace() {
-    return report.trace();
-  }
-
-  /** The engine's report. */
-  public StoreUnavailableException report() {
-    return report;
+    super(report);
   }
 }

@@ -44,7 +44,7 @@ class ImapDovecotIT {
         .replicaOf(0, 2).replicaOf(1, 2).start();
          RepgroupResources resources = RepgroupResources.create()) {
       ImapFailoverClient imap = ImapFailoverClient.builder(resources)
-          .policy(FailoverPolicy.builder().stagger(Duration.ofMillis(100)).deadline(Duration.ofSeconds(10)).build())
+          .policy(FailoverPolicy.builder().stagger(Duration.ZERO).deadline(Duration.ofSeconds(10)).build())
           .build();
 
       var served = imap.connectTraced(g.replicationGroup("dovecot", Protocol.IMAP), new Credentials("alice", "secret"),
@@ -76,7 +76,7 @@ class ImapDovecotIT {
       String url = g.urlAuthForNewest(2, "alice", "secret");
       g.instance(0).stop();
       BurlFetcher burl = BurlFetcher.builder(resources, new Credentials("alice", "secret"))
-          .policy(FailoverPolicy.builder().stagger(Duration.ofMillis(100)).deadline(Duration.ofSeconds(10)).build())
+          .policy(FailoverPolicy.builder().stagger(Duration.ZERO).deadline(Duration.ofSeconds(10)).build())
           .build();
 
       try (UrlFetchResult r = burl.fetch(g.replicationGroup("dovecot", Protocol.IMAP), url)) {

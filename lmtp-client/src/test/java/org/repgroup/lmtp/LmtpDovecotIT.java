@@ -33,7 +33,7 @@ class LmtpDovecotIT {
     try (DovecotGroup g = DovecotGroup.builder(work).instances(3).user("alice", "secret").user("bob", "secret").start();
          RepgroupResources resources = RepgroupResources.create();
          LmtpFailoverClient lmtp = LmtpFailoverClient.builder(resources)
-             .policy(FailoverPolicy.builder().stagger(Duration.ofMillis(100)).deadline(Duration.ofSeconds(10)).build())
+             .policy(FailoverPolicy.builder().stagger(Duration.ZERO).deadline(Duration.ofSeconds(10)).build())
              .build()) {
       g.instance(0).stop();
       byte[] message = "Subject: real dovecot\r\n\r\n.leading dot\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII);

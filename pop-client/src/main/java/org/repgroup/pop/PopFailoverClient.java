@@ -11,9 +11,9 @@ import org.repgroup.core.RepgroupResources;
 import org.repgroup.core.spi.FailoverEngine;
 import org.repgroup.core.FailoverPolicy;
 import org.repgroup.core.FailoverResult;
-import org.repgroup.core.FailureKind;
 import org.repgroup.core.Intent;
 import org.repgroup.pop.internal.PopLoginAttempt;
+import org.repgroup.mail.MailFailures;
 
 /**
  * POP3 to a replication group: a connected, logged-in Jakarta Mail
@@ -37,6 +37,8 @@ public final class PopFailoverClient {
 
   /** Default login: USER/PASS. */
   public static final PopLoginMode DEFAULT_LOGIN_MODE = PopLoginMode.USER_PASS;
+
+  private static final MailFailures FAILURES = MailFailures.translatingTo(PopGroupUnavailableException::new);
 
   private final FailoverEngine engine;
   private final Properties sessionProperties;
@@ -85,21 +87,7 @@ public final class PopFailoverClient {
 
   private FailoverResult.Served<POP3Store> run(ReplicationGroup group, PopLoginAttempt attempt)
       throws MessagingException {
-    FailoverResult<POP3Store> r;
-    try {
-      r = engine.execute(group, Protocol.POP, Intent.WRITE, attempt);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new MessagingException("interrupted while connecting to group " + group.name(), e);
-    }
-    if (r instanceof FailoverResult.Served<POP3Store> s) {
-      return s;
-    }
-    FailoverResult.Failed<POP3Store> f = (FailoverResult.Failed<POP3Store>) r;
-    if (f.kind() == FailureKind.FATAL && f.fatalCause() instanceof MessagingException m) {
-      throw m;
-    }
-    throw new PopGroupUnavailableException(f.toException());
+    return engine.serve(group, Protocol.POP, Intent.WRITE, attempt, FAILURES);
   }
 
   /** Builds a {@link PopFailoverClient}. */

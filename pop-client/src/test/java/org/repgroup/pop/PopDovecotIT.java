@@ -29,7 +29,8 @@ import org.repgroup.testkit.dovecot.DovecotGroup;
 @Timeout(120)
 class PopDovecotIT {
 
-  static final FailoverPolicy POLICY = FailoverPolicy.builder().stagger(Duration.ofMillis(100))
+  /** No stagger: these tests assert which host served, so hosts are tried strictly in turn (stopped ones refuse at once). */
+  static final FailoverPolicy POLICY = FailoverPolicy.builder().stagger(Duration.ZERO)
       .deadline(Duration.ofSeconds(10)).build();
 
   @BeforeAll

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import org.repgroup.core.Credentials;
+import org.repgroup.core.DeploymentMode;
 import org.repgroup.core.HostAddress;
 import org.repgroup.core.Protocol;
 import org.repgroup.core.ReplicationGroup;
@@ -166,9 +167,12 @@ public final class SimulatedReplicationGroup implements AutoCloseable {
     return new StoreHostList(hosts);
   }
 
-  /** The group as clients configure it for {@code protocol}: explicit ports, the admin if any. */
+  /**
+   * The group as clients configure it for {@code protocol}: explicit ports, the
+   * admin if any, and the deployment mode the simulated group runs in.
+   */
   public ReplicationGroup replicationGroup(Protocol protocol) {
-    ReplicationGroup.Builder b = ReplicationGroup.builder(name, hostList(protocol));
+    ReplicationGroup.Builder b = ReplicationGroup.builder(name, hostList(protocol)).deploymentMode(deploymentMode());
     if (admin != null) {
       b.admin(admin);
     }
@@ -276,6 +280,14 @@ public final class SimulatedReplicationGroup implements AutoCloseable {
   /** Store options given to {@link Builder#storeOptions} that the simulation does not use, as written. */
   public List<org.repgroup.core.config.ConfigOption> ignoredOptions() {
     return ignoredOptions;
+  }
+
+  /** How clients should see this group: classic, two sites without two-site mode, or replicated. */
+  public DeploymentMode deploymentMode() {
+    if (classic) {
+      return DeploymentMode.CLASSIC;
+    }
+    return nodes.size() == 2 && !twoSiteMode ? DeploymentMode.TWO_SITE : DeploymentMode.REPLICATED;
   }
 
   /** True in classic automatic failover mode (no replication: one running host, the others on standby). */

@@ -9,6 +9,7 @@ import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.repgroup.core.FatalReason;
 import org.repgroup.core.HostAddress;
 import org.repgroup.core.Protocol;
 import org.repgroup.core.ReplicationGroup;
@@ -65,7 +66,7 @@ class EngineOnSimulatedGroupTest {
           return AttemptOutcome.readOnly(reply);
         }
         if (reply.startsWith("-ERR")) {
-          return AttemptOutcome.fatal(reply, null);
+          return AttemptOutcome.fatal(FatalReason.CREDENTIALS_REFUSED, reply, null);
         }
       }
       return AttemptOutcome.success(ctx.host().toString());

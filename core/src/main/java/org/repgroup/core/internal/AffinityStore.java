@@ -49,6 +49,7 @@ public final class AffinityStore {
   private final Cache<HostAddress, long[]> connectionSchedule;
   private final Cache<HostAddress, Boolean> recovering;
   private final Cache<HostAddress, double[]> latency;
+  private final Cache<String, AtomicLong> reads;
   private final DiscoveryFlights flights = new DiscoveryFlights();
 
   /** The settings of {@link AffinityCache.Builder}, checked there. */
@@ -65,6 +66,7 @@ public final class AffinityStore {
     this.connectionSchedule = newCache(ticker, Duration.ofMinutes(1), maximumSize);
     this.recovering = stabilityWindow.isZero() ? null : newCache(ticker, stabilityWindow, maximumSize);
     this.latency = newCache(ticker, entryTtl, maximumSize);
+    this.reads = newCache(ticker, entryTtl, maximumSize);
   }
 
   /** The store behind {@code cache}. */
@@ -278,12 +280,21 @@ public final class AffinityStore {
     }
   }
 
+  /**
+   * Counts one more read operation of {@code group} and returns the count: the
+   * group's own cadence for probe reads, independent of every other group.
+   */
+  public long readCount(String group) {
+    return reads.get(key(group), g -> new AtomicLong()).incrementAndGet();
+  }
+
   /** Forgets everything. */
   public void clear() {
     masters.invalidateAll();
     lastGoodHosts.invalidateAll();
     latency.invalidateAll();
     downMarks.invalidateAll();
+    reads.invalidateAll();
   }
 
   /** The clock this store's entries are stamped with. */

@@ -5,8 +5,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import org.repgroup.core.FailoverResult;
+import org.repgroup.core.FailureKind;
 import org.repgroup.core.HostAddress;
 import org.repgroup.core.Protocol;
+import org.repgroup.core.ReplicationGroup;
 
 /**
  * Single flight of discovery: the first write that finds no trusted master (or,
@@ -33,6 +35,24 @@ public final class DiscoveryFlights {
   /** True while a discovery of {@code key} is under way. */
   public boolean inFlight(Key key) {
     return inFlight.containsKey(key);
+  }
+
+  /**
+   * What a leader that ended with {@code outcome} has for its joiners: the host
+   * that served; a failure that is a fact about the group (no master in a group
+   * that cannot elect, or the explicit cap on passes, {@code capped}); else
+   * nothing, and joiners with time left run their own discovery.
+   */
+  public static Finding findingOf(FailoverResult<?> outcome, ReplicationGroup group, Protocol protocol,
+      boolean capped) {
+    if (outcome instanceof FailoverResult.Served<?> s) {
+      return group.listedEntry(s.host(), protocol).<Finding>map(MasterFound::new)
+          .orElse(new NothingFound(null));
+    }
+    FailoverResult.Failed<?> f = (FailoverResult.Failed<?>) outcome;
+    boolean groupFact = f.kind() == FailureKind.NO_MASTER || capped
+        && (f.kind() == FailureKind.ALL_UNAVAILABLE || f.kind() == FailureKind.MASTER_UNREACHABLE);
+    return groupFact ? new GroupFailed(f) : new NothingFound(f);
   }
 
   /** Publishes what the leader found and ends the discovery. */
@@ -65,14 +85,41 @@ public final class DiscoveryFlights {
   /** A discovery under way; its future completes with the leader's finding. */
   public record Join(CompletableFuture<Finding> finding) implements Flight {}
 
+  /** What the leader found. */
+  public sealed interface Finding permits MasterFound, GroupFailed, NothingFound {}
+
   /**
-   * What the leader found.
+   * The leader was served by {@code listed}: the master for writers, a good host for readers.
    *
-   * @param master the listed entry of the host that served (the master for a write), or {@code null}
-   * @param sharedFailure a failure every joiner shares (all hosts unavailable, no master), or {@code null}
+   * @param listed the host as listed in the group
    */
-  public record Finding(HostAddress master, FailoverResult.Failed<?> sharedFailure) {
-    /** Nothing to share: joiners run their own pass. */
-    public static final Finding INCONCLUSIVE = new Finding(null, null);
+  public record MasterFound(HostAddress listed) implements Finding {
+    /** Required. */
+    public MasterFound {
+      Objects.requireNonNull(listed, "listed");
+    }
   }
+
+  /**
+   * A failure every joiner shares because it is a fact about the group, not about
+   * the leader's own time: no master in a group that cannot elect, or the
+   * explicit cap on passes reached.
+   *
+   * @param failure the leader's failure
+   */
+  public record GroupFailed(FailoverResult.Failed<?> failure) implements Finding {
+    /** Required. */
+    public GroupFailed {
+      Objects.requireNonNull(failure, "failure");
+    }
+  }
+
+  /**
+   * Nothing to share: the leader ran out of its own time, or failed for its own
+   * reasons (its user's credentials). Joiners with time left run their own
+   * discovery, in single flight again.
+   *
+   * @param leaderFailure how the leader ended, or {@code null}
+   */
+  public record NothingFound(FailoverResult.Failed<?> leaderFailure) implements Finding {}
 }

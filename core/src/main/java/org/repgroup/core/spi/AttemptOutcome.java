@@ -1,6 +1,7 @@
 package org.repgroup.core.spi;
 
 import java.util.Objects;
+import org.repgroup.core.FatalReason;
 import org.repgroup.core.HostAddress;
 
 /**
@@ -45,9 +46,13 @@ public sealed interface AttemptOutcome<T>
     return new ReadOnly<>(reason);
   }
 
-  /** Stop now, try no other host (bad credentials, bad request). */
-  static <T> AttemptOutcome<T> fatal(String reason, Throwable cause) {
-    return new Fatal<>(reason, cause);
+  /**
+   * Stop now, try no other host: the credentials ({@link FatalReason#CREDENTIALS_REFUSED})
+   * or the request ({@link FatalReason#REQUEST_REFUSED}) were refused, or the client
+   * cannot make the attempt ({@link FatalReason#CLIENT_ERROR}).
+   */
+  static <T> AttemptOutcome<T> fatal(FatalReason why, String reason, Throwable cause) {
+    return new Fatal<>(why, reason, cause);
   }
 
   /**
@@ -100,12 +105,14 @@ public sealed interface AttemptOutcome<T>
   /**
    * Fatal: the operation stops.
    *
+   * @param why what kind of refusal
    * @param reason what happened, for reports
    * @param cause the exception to give the caller (e.g. an {@code AuthenticationFailedException}), or {@code null}
    */
-  record Fatal<T>(String reason, Throwable cause) implements AttemptOutcome<T> {
-    /** The reason is required. */
+  record Fatal<T>(FatalReason why, String reason, Throwable cause) implements AttemptOutcome<T> {
+    /** The kind and the reason are required. */
     public Fatal {
+      Objects.requireNonNull(why, "why");
       Objects.requireNonNull(reason, "reason");
     }
   }

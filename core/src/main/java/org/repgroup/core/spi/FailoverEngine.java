@@ -46,7 +46,7 @@ public final class FailoverEngine {
         : IntervalFunction.ofExponentialRandomBackoff(policy.retryInitialBackoff(), policy.retryMultiplier(),
             policy.retryJitter(), policy.retryMaxBackoff());
     this.retry = Retry.of("repgroup-passes", RetryConfig.custom()
-        .maxAttempts(policy.maxPasses())
+        .maxAttempts(policy.maxPasses() > 0 ? policy.maxPasses() : Integer.MAX_VALUE)
         .intervalFunction(interval)
         .retryOnException(e -> true)
         .failAfterMaxAttempts(false)
@@ -71,8 +71,10 @@ public final class FailoverEngine {
    */
   public <T> FailoverResult<T> execute(ReplicationGroup group, Protocol protocol, Intent intent, Attempt<T> attempt)
       throws InterruptedException {
-    FailoverOperation<T> op = newOperation(group, protocol, intent, attempt);
+    FailoverOperation<T> op = newOperation(group, protocol, intent, attempt, true);
     op.start();
+    // The first attempt runs on this thread: no hand-off unless the stagger starts another host.
+    op.runCallerAttempt();
     try {
       return op.result.get();
     } catch (InterruptedException e) {
@@ -83,20 +85,43 @@ public final class FailoverEngine {
     }
   }
 
+  /**
+   * Runs an operation and returns what served it, or throws the adapter's own
+   * exception for the failure: the one place where "served or failed" is decided
+   * for every adapter.
+   *
+   * @throws E from {@code translator}, for a failed operation or an interrupted caller
+   */
+  public <T, E extends Exception> FailoverResult.Served<T> serve(ReplicationGroup group, Protocol protocol,
+      Intent intent, Attempt<T> attempt, FailureTranslator<E> translator) throws E {
+    Objects.requireNonNull(translator, "translator");
+    FailoverResult<T> r;
+    try {
+      r = execute(group, protocol, intent, attempt);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw translator.interrupted(group, e);
+    }
+    if (r instanceof FailoverResult.Served<T> s) {
+      return s;
+    }
+    throw translator.failed((FailoverResult.Failed<T>) r);
+  }
+
   /** Runs an operation without blocking; the future completes with its result, never exceptionally. */
   public <T> CompletableFuture<FailoverResult<T>> executeAsync(
       ReplicationGroup group, Protocol protocol, Intent intent, Attempt<T> attempt) {
-    FailoverOperation<T> op = newOperation(group, protocol, intent, attempt);
+    FailoverOperation<T> op = newOperation(group, protocol, intent, attempt, false);
     op.start();
     return op.result;
   }
 
   private <T> FailoverOperation<T> newOperation(
-      ReplicationGroup group, Protocol protocol, Intent intent, Attempt<T> attempt) {
+      ReplicationGroup group, Protocol protocol, Intent intent, Attempt<T> attempt, boolean callerRuns) {
     Objects.requireNonNull(group, "group");
     Objects.requireNonNull(protocol, "protocol");
     Objects.requireNonNull(intent, "intent");
     Objects.requireNonNull(attempt, "attempt");
-    return new FailoverOperation<>(resources, policy, retry, group, protocol, intent, attempt);
+    return new FailoverOperation<>(resources, policy, retry, group, protocol, intent, attempt, callerRuns);
   }
 }

@@ -1,19 +1,23 @@
 package org.repgroup.core.internal;
 
 import org.repgroup.core.AffinityCache;
+import org.repgroup.core.DeploymentMode;
 import org.repgroup.core.AttemptRecord;
 import org.repgroup.core.FailoverCounters;
 import org.repgroup.core.FailoverPolicy;
 import org.repgroup.core.FailoverResult;
 import org.repgroup.core.FailureKind;
+import org.repgroup.core.FatalReason;
 import org.repgroup.core.Intent;
 import org.repgroup.core.NoMasterException;
 import org.repgroup.core.StoreUnavailableException;
 import org.repgroup.core.spi.Attempt;
 import org.repgroup.core.spi.AttemptOutcome;
 import org.repgroup.core.spi.FailoverEngine;
+import org.repgroup.core.spi.FailureTranslator;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -239,14 +243,38 @@ class FailoverEngineTest {
   }
 
   @Test
+  void serveTranslatesAFailureThroughTheAdaptersTranslator() throws Exception {
+    policy = policy.toBuilder().maxPasses(1).stagger(Duration.ZERO).build();
+    ScriptedAttempt a = new ScriptedAttempt().unavailable(H1).unavailable(H2).unavailable(H3);
+    FailureTranslator<IllegalStateException> translator = new FailureTranslator<>() {
+      @Override
+      public IllegalStateException failed(FailoverResult.Failed<?> f) {
+        return new IllegalStateException(f.kind() + " after " + f.trace().hostsTried().size() + " hosts");
+      }
+
+      @Override
+      public IllegalStateException interrupted(ReplicationGroup g, InterruptedException e) {
+        return new IllegalStateException("interrupted");
+      }
+    };
+
+    assertThatThrownBy(() -> engine().serve(group, Protocol.IMAP, Intent.WRITE, a, translator))
+        .isInstanceOf(IllegalStateException.class).hasMessage("ALL_UNAVAILABLE after 3 hosts");
+    assertThat(engine().serve(group, Protocol.IMAP, Intent.WRITE, new ScriptedAttempt().succeeds(H1), translator)
+        .host()).isEqualTo(H1);
+  }
+
+  @Test
   void fatalOutcomeStopsAtOnce() throws Exception {
     Exception badPassword = new Exception("[AUTHENTICATIONFAILED] bad password");
     ScriptedAttempt a = new ScriptedAttempt()
-        .on(H1, ctx -> AttemptOutcome.fatal("authentication failed", badPassword)).succeeds(H2).succeeds(H3);
+        .on(H1, ctx -> AttemptOutcome.fatal(FatalReason.CREDENTIALS_REFUSED, "authentication failed", badPassword))
+        .succeeds(H2).succeeds(H3);
 
     FailoverResult.Failed<String> r = failed(run(Intent.WRITE, a));
 
     assertThat(r.kind()).isEqualTo(FailureKind.FATAL);
+    assertThat(r.fatalReason()).isEqualTo(FatalReason.CREDENTIALS_REFUSED);
     assertThat(r.fatalCause()).isSameAs(badPassword);
     assertThat(a.started).containsExactly(H1);
     assertThat(cache.health(H1)).isEqualTo(AffinityCache.HostHealth.UP);
@@ -417,7 +445,8 @@ class FailoverEngineTest {
   }
 
   @Test
-  void writeFindsNoMasterAfterOnePassWhenEveryHostIsReadOnly() throws Exception {
+  void writeToATwoSiteGroupFindsNoMasterAfterOnePassWhenEveryHostIsReadOnly() throws Exception {
+    group = group.toBuilder().deploymentMode(DeploymentMode.TWO_SITE).build();
     ScriptedAttempt a = new ScriptedAttempt()
         .on(H1, ctx -> AttemptOutcome.readOnly("no master"))
         .on(H2, ctx -> AttemptOutcome.readOnly("no master"))

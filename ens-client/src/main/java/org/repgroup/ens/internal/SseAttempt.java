@@ -20,6 +20,7 @@ import okhttp3.sse.EventSources;
 import org.repgroup.core.HostAddress;
 import org.repgroup.core.spi.Attempt;
 import org.repgroup.core.spi.AttemptContext;
+import org.repgroup.core.FatalReason;
 import org.repgroup.core.spi.AttemptOutcome;
 
 /**
@@ -152,8 +153,8 @@ public final class SseAttempt implements Attempt<EventSource> {
       if (code >= 400 && code < 500 && code != 404 && code != 408) {
         // The request itself is wrong (bad filter, bad Last-Event-ID, not allowed): every host would say so.
         ctx.hostResponded();
-        return AttemptOutcome.fatal(failure + ": the subscription itself was rejected",
-            new SubscriptionRejectedException(host + " answered " + failure));
+        return AttemptOutcome.fatal(FatalReason.REQUEST_REFUSED,
+            host + " answered " + failure + ": the subscription itself was rejected", null);
       }
       return AttemptOutcome.unavailable(failure, null);
     }
@@ -211,14 +212,6 @@ public final class SseAttempt implements Attempt<EventSource> {
     }
   }
 
-  /** A host answered the subscription request with a 4xx that says the request, not the host, is wrong. */
-  public static final class SubscriptionRejectedException extends Exception {
-    private static final long serialVersionUID = 1L;
-
-    SubscriptionRejectedException(String message) {
-      super(message);
-    }
-  }
 
   @Override
   public void discard(EventSource value) {

@@ -111,6 +111,11 @@ class HttpStatusProbeTest {
       }
 
       @Override
+      public void awaitingReply() {
+        // not needed
+      }
+
+      @Override
       public boolean isCancelled() {
         return false;
       }

@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Properties;
 import org.eclipse.angus.mail.imap.IMAPStore;
+import org.repgroup.core.FatalReason;
 import org.repgroup.core.spi.Attempt;
 import org.repgroup.core.spi.AttemptContext;
 import org.repgroup.core.spi.AttemptOutcome;
@@ -141,7 +142,7 @@ public final class ImapLoginAttempt implements Attempt<IMAPStore> {
       }
       default -> {
         // AUTHENTICATIONFAILED, AUTHORIZATIONFAILED, EXPIRED, no code: the user's problem, never retried.
-        return AttemptOutcome.fatal("login refused: " + text, e);
+        return AttemptOutcome.fatal(FatalReason.CREDENTIALS_REFUSED, "login refused: " + text, e);
       }
     }
   }

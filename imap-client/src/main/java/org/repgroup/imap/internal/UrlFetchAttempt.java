@@ -17,6 +17,7 @@ import javax.net.ssl.SSLSocketFactory;
 import org.repgroup.core.Credentials;
 import org.repgroup.core.spi.Attempt;
 import org.repgroup.core.spi.AttemptContext;
+import org.repgroup.core.FatalReason;
 import org.repgroup.core.spi.AttemptOutcome;
 import org.repgroup.imap.LoginReferral;
 
@@ -45,15 +46,6 @@ public final class UrlFetchAttempt implements Attempt<UrlFetchAttempt.OpenFetch>
     this.url = url;
     this.identity = identity;
     this.startTls = startTls;
-  }
-
-  /** The URL is not valid (URLFETCH answered NIL): fatal, reported, never retried elsewhere. */
-  public static final class InvalidUrlException extends Exception {
-    private static final long serialVersionUID = 1L;
-
-    InvalidUrlException(String message) {
-      super(message);
-    }
   }
 
   /**
@@ -156,7 +148,7 @@ public final class UrlFetchAttempt implements Attempt<UrlFetchAttempt.OpenFetch>
     if (code.equals("UNAVAILABLE") || code.equals("SERVERBUG")) {
       return AttemptOutcome.unavailable(r, null);
     }
-    return AttemptOutcome.fatal("submit server login refused: " + r, new LoginRefusedException(r));
+    return AttemptOutcome.fatal(FatalReason.CREDENTIALS_REFUSED, "submit server login refused: " + printable(r), null);
   }
 
   private AttemptOutcome<OpenFetch> urlfetch(Conversation c, Socket socket) throws IOException {
@@ -168,8 +160,8 @@ public final class UrlFetchAttempt implements Attempt<UrlFetchAttempt.OpenFetch>
       if (upper.startsWith("* URLFETCH ")) {
         if (upper.endsWith(" NIL")) {
           socket.close();
-          return AttemptOutcome.fatal("URLFETCH: the store says the URL is not valid",
-              new InvalidUrlException("URLFETCH " + quoted + " answered NIL: the URL is not valid"));
+          return AttemptOutcome.fatal(FatalReason.REQUEST_REFUSED,
+              "URLFETCH " + printable(quoted) + " answered NIL: the URL is not valid", null);
         }
         int open = line.lastIndexOf('{');
         if (open < 0 || !line.endsWith("}")) {
@@ -191,19 +183,11 @@ public final class UrlFetchAttempt implements Attempt<UrlFetchAttempt.OpenFetch>
       }
       if (upper.startsWith("T2 ")) {
         socket.close();
-        return AttemptOutcome.fatal("URLFETCH refused: " + line, new InvalidUrlException(line));
+        return AttemptOutcome.fatal(FatalReason.REQUEST_REFUSED, "URLFETCH refused: " + printable(line), null);
       }
     }
   }
 
-  /** The submit server's login was refused. */
-  public static final class LoginRefusedException extends Exception {
-    private static final long serialVersionUID = 1L;
-
-    LoginRefusedException(String message) {
-      super(message);
-    }
-  }
 
   /** Line-level reads and writes on one connection. */
   static final class Conversation {

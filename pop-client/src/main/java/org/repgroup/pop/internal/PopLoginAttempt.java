@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.Properties;
 import org.eclipse.angus.mail.pop3.POP3Store;
 import org.repgroup.core.HostAddress;
+import org.repgroup.core.FatalReason;
 import org.repgroup.core.spi.Attempt;
 import org.repgroup.core.spi.AttemptContext;
 import org.repgroup.core.spi.AttemptOutcome;
@@ -76,7 +77,7 @@ public final class PopLoginAttempt implements Attempt<POP3Store> {
     try {
       store = (POP3Store) Session.getInstance(p).getStore("pop3");
     } catch (MessagingException e) {
-      return AttemptOutcome.fatal("no POP3 provider: " + e.getMessage(), e);
+      return AttemptOutcome.fatal(FatalReason.CLIENT_ERROR, "no POP3 provider: " + e.getMessage(), e);
     }
     // Not the store: Angus' close() is synchronized with connect() and would wait for it.
     // The observed sockets are registered instead; closing them ends connect() at once.
@@ -110,7 +111,7 @@ public final class PopLoginAttempt implements Attempt<POP3Store> {
     Optional<PopResponseCode> parsed = PopResponseCode.parse(text);
     if (parsed.isEmpty()) {
       // A plain -ERR on a login is the user's problem: never try the password elsewhere.
-      return AttemptOutcome.fatal("login refused: " + text, e);
+      return AttemptOutcome.fatal(FatalReason.CREDENTIALS_REFUSED, "login refused: " + text, e);
     }
     PopResponseCode code = parsed.get();
     if (code.is("SYS", "REFER")) {
@@ -131,13 +132,13 @@ public final class PopLoginAttempt implements Attempt<POP3Store> {
           : AttemptOutcome.unavailable("[SYS/TEMP] " + code.text(), e);
     }
     if (code.is("SYS", "PERM") || code.is("AUTH") || code.is("LOGIN-DELAY")) {
-      return AttemptOutcome.fatal("[" + code + "] " + code.text(), e);
+      return AttemptOutcome.fatal(FatalReason.CREDENTIALS_REFUSED, "[" + code + "] " + code.text(), e);
     }
     if (code.is("SYS")) {
       // An unknown SYS code is still a problem of the system, not of the user.
       return AttemptOutcome.unavailable("[" + code + "] " + code.text(), e);
     }
-    return AttemptOutcome.fatal("[" + code + "] " + code.text(), e);
+    return AttemptOutcome.fatal(FatalReason.CREDENTIALS_REFUSED, "[" + code + "] " + code.text(), e);
   }
 
   private static void closeQuietly(POP3Store store) {

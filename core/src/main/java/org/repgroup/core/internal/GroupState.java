@@ -1,0 +1,214 @@
+package org.repgroup.core.internal;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import org.repgroup.core.AffinityCache.CachedHost;
+import org.repgroup.core.AffinityCache.HostHealth;
+import org.repgroup.core.FailoverListener;
+import org.repgroup.core.FailoverPolicy;
+import org.repgroup.core.HostAddress;
+import org.repgroup.core.Intent;
+import org.repgroup.core.Protocol;
+import org.repgroup.core.ReplicationGroup;
+
+/**
+ * One operation's window on the shared {@link AffinityStore}: what it reads
+ * about its group (preferred host, trust, health) and the only way it writes
+ * (master found, hint followed, host down or back), each write firing its
+ * listener event. Writes carry the observing attempt's sequence number, so an
+ * older observation never overwrites a newer one.
+ */
+final class GroupState {
+
+  private final AffinityStore store;
+  private final FailoverListener listener;
+  private final ReplicationGroup group;
+  private final Protocol protocol;
+  private final boolean writer;
+
+  GroupState(AffinityStore store, FailoverListener listener, ReplicationGroup group, Protocol protocol,
+      Intent intent) {
+    this.store = store;
+    this.listener = listener;
+    this.group = group;
+    this.protocol = protocol;
+    this.writer = intent.needsMaster();
+  }
+
+  AffinityStore store() {
+    return store;
+  }
+
+  long nextSequence() {
+    return store.nextSequence();
+  }
+
+  HostOrder.HostView view(HostAddress resolved) {
+    return new HostOrder.HostView(store.health(resolved), store.isRecovering(resolved), store.latency(resolved));
+  }
+
+  /**
+   * The order of a new pass: {@code discovered} (a master another operation
+   * found), else the cached master or last good host first, then the list.
+   */
+  HostOrder.Plan planPass(HostAddress discovered, boolean hasProber, FailoverPolicy policy) {
+    List<HostOrder.Entry> hosts = new ArrayList<>(group.hosts().size());
+    for (HostAddress h : group.hosts().hosts()) {
+      hosts.add(new HostOrder.Entry(h, group.resolve(h, protocol)));
+    }
+    Optional<HostAddress> preferred = discovered != null ? group.listedEntry(discovered, protocol) : preferred();
+    boolean probeRead = !writer && policy.slowHostFactor() > 0 && probeRead(policy.slowHostProbeEvery());
+    return HostOrder.plan(new HostOrder.Inputs(hosts,
+        preferred.map(p -> new HostOrder.Entry(p, group.resolve(p, protocol))), !writer, hasProber,
+        policy.slowHostFactor(), probeRead), this::view);
+  }
+
+  /**
+   * Attempts still silent (no complete awaited reply) when their operation
+   * ends, after at least the stagger while another host answered or at the
+   * deadline, are treated as black-holed: a down mark, so the next operations
+   * do not wait for them again.
+   */
+  void markSilentHostsDown(Collection<AttemptRun> stillRunning, boolean served, boolean deadline,
+      Duration stagger) {
+    if (!deadline && !served) {
+      return;
+    }
+    for (AttemptRun r : stillRunning) {
+      Duration silent = r.elapsed();
+      if (!r.responded && (deadline || (!stagger.isZero() && silent.compareTo(stagger) >= 0))) {
+        down(r.target.resolved(), "no answer in " + silent.toMillis() + " ms"
+            + (served ? " while another host answered" : " before the deadline"), r.sequence);
+      }
+    }
+  }
+
+  /** The cached master (writers) or last good host (readers), as listed in the group. */
+  Optional<HostAddress> preferred() {
+    Optional<CachedHost> cached = writer ? store.master(group.name()) : store.lastGoodHost(group.name());
+    return cached.flatMap(c -> group.listedEntry(c.host(), protocol));
+  }
+
+  /** The cached master, resolved, when a success confirmed it less than {@code trustNanos} ago and it is up. */
+  Optional<HostAddress> trustedMaster(long trustNanos) {
+    Optional<CachedHost> cached = store.master(group.name());
+    if (cached.isEmpty() || !cached.get().confirmed() || group.listedEntry(cached.get().host(), protocol).isEmpty()) {
+      return Optional.empty();
+    }
+    HostAddress resolved = group.resolve(cached.get().host(), protocol);
+    // Confirmation times are on the store's clock, which may differ from the resources' clock.
+    boolean fresh = store.ticker().read() - cached.get().confirmedAtNanos() < trustNanos;
+    return fresh && store.health(resolved) == HostHealth.UP ? Optional.of(resolved) : Optional.empty();
+  }
+
+  /** True when readers have a last good host of this group that is listed and not marked down. */
+  boolean goodHostKnown() {
+    Optional<CachedHost> cached = store.lastGoodHost(group.name());
+    return cached.isPresent() && group.listedEntry(cached.get().host(), protocol).isPresent()
+        && store.health(group.resolve(cached.get().host(), protocol)) == HostHealth.UP;
+  }
+
+  /** {@code resolved} served the operation (an attempt that started at {@code sequence}). */
+  void served(HostAddress resolved, long sequence) {
+    answered(resolved);
+    group.listedEntry(resolved, protocol).ifPresent(listed -> {
+      if (writer) {
+        HostAddress previous = store.master(group.name()).map(CachedHost::host).orElse(null);
+        if (store.recordMaster(group.name(), listed, sequence, true)) {
+          listener.masterChanged(group.name(), previous, listed);
+        }
+      } else {
+        store.recordLastGoodHost(group.name(), listed, sequence);
+      }
+    });
+  }
+
+  /** A followed referral names {@code target}: it replaces the cached master as a hint, in one step. */
+  void masterHint(HostAddress listedTarget, long sequence) {
+    HostAddress previous = store.master(group.name()).map(CachedHost::host).orElse(null);
+    if (store.recordMaster(group.name(), listedTarget, sequence, false)) {
+      listener.masterChanged(group.name(), previous, listedTarget);
+    }
+  }
+
+  /**
+   * A referral from {@code from} to {@code to} is followed: for writers a listed
+   * target replaces the cached master as a hint; otherwise the referring host is
+   * forgotten as preferred.
+   *
+   * @return the target as listed in the group, or {@code null} for an allow-listed stranger
+   */
+  HostAddress followed(HostAddress from, HostAddress to, long sequence) {
+    Optional<HostAddress> listed = group.listedEntry(to, protocol);
+    if (writer && listed.isPresent()) {
+      masterHint(listed.get(), sequence);
+    } else {
+      forgetAsPreferred(from, sequence);
+    }
+    return listed.orElse(null);
+  }
+
+  /** {@code resolved} cannot be the preferred host any more: drop it if the cache still says so. */
+  void forgetAsPreferred(HostAddress resolved, long sequence) {
+    group.listedEntry(resolved, protocol).ifPresent(listed -> {
+      if (writer) {
+        if (store.dropMaster(group.name(), listed, sequence)) {
+          listener.masterChanged(group.name(), listed, null);
+        }
+      } else {
+        store.dropLastGoodHost(group.name(), listed, sequence);
+      }
+    });
+  }
+
+  /** The host answered like a live server: clear its down mark if it had one. */
+  void answered(HostAddress resolved) {
+    if (store.markUp(resolved)) {
+      listener.hostMarkedUp(resolved);
+    }
+  }
+
+  /** The host could not serve: mark it down (and forget it as preferred). */
+  void down(HostAddress resolved, String reason, long sequence) {
+    if (store.markDown(resolved, reason)) {
+      listener.hostMarkedDown(resolved, reason);
+    }
+    forgetAsPreferred(resolved, sequence);
+  }
+
+  /**
+   * {@code run}'s host answered like a live server: its down mark goes and, for a
+   * full answer ({@code measured}: served, referred, read-only), its latency counts.
+   */
+  void answeredIn(AttemptRun run, boolean measured) {
+    if (measured) {
+      store.recordLatency(run.target.resolved(), run.elapsed());
+    }
+    answered(run.target.resolved());
+  }
+
+  /** True when this read is the group's one in {@code every} that probes slow and unmeasured hosts first. */
+  private boolean probeRead(int every) {
+    return store.readCount(group.name()) % every == 0;
+  }
+
+  boolean tryAcquireRecheck(HostAddress resolved) {
+    return store.tryAcquireRecheck(resolved);
+  }
+
+  /** The result of a recheck on the side. */
+  void rechecked(HostAddress resolved, String failure) {
+    if (failure != null) {
+      store.markDown(resolved, "recheck: " + failure);
+    } else {
+      answered(resolved);
+    }
+  }
+
+  Duration reserveConnection(HostAddress resolved) {
+    return store.reserveConnection(resolved);
+  }
+}
