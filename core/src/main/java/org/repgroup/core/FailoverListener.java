@@ -18,8 +18,10 @@ import org.repgroup.core.HostAddress;
  * passes; finally exactly one {@code operationEnd}.
  *
  * <p>Listeners must be fast and must not throw (a throwing listener is logged
- * and ignored). They run on engine threads. Nothing passed to them contains
- * passwords or message content.
+ * and ignored). They run on engine threads, and the events of one operation are
+ * fired while that operation holds its own lock (so they arrive in order): a
+ * listener must never block, nor call back into the engine. Nothing passed to
+ * them contains passwords or message content.
  */
 public interface FailoverListener {
 
