@@ -1,6 +1,7 @@
 package org.repgroup.core;
 
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.Map;
@@ -221,8 +222,26 @@ public final class ReplicationGroup {
       return this;
     }
 
-    /** The group. */
+    /**
+     * The group.
+     *
+     * @throws IllegalArgumentException when two entries of the store host list
+     *     denote the same address once the group's port for a protocol is filled in
+     *     ({@code "h h:143"} for IMAP on 143), naming the group, both entries and the protocol
+     */
     public ReplicationGroup build() {
+      for (Protocol p : Protocol.values()) {
+        int port = ports.getOrDefault(p, p.defaultPort());
+        Map<HostAddress, HostAddress> seen = new HashMap<>();
+        for (HostAddress entry : hosts.hosts()) {
+          HostAddress resolved = entry.withDefaultPort(port);
+          HostAddress earlier = seen.putIfAbsent(resolved, entry);
+          if (earlier != null) {
+            throw new IllegalArgumentException("group " + name + ": store host list entries \"" + earlier
+                + "\" and \"" + entry + "\" are the same host for " + p + " (" + resolved + ")");
+          }
+        }
+      }
       return new ReplicationGroup(this);
     }
   }

@@ -5,6 +5,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import org.repgroup.core.spi.ServerText;
 
 /**
  * A replication group's ordered hosts, preferred master first, as in the
@@ -13,6 +14,9 @@ import java.util.Set;
  * @param hosts the hosts, in order; never empty, no duplicates
  */
 public record StoreHostList(List<HostAddress> hosts) {
+
+  /** How much of a bad list an error message shows. */
+  private static final int SHOWN = 200;
 
   /** Validates: non-empty, no host listed twice. */
   public StoreHostList {
@@ -24,7 +28,8 @@ public record StoreHostList(List<HostAddress> hosts) {
     Set<HostAddress> seen = new HashSet<>();
     for (HostAddress h : hosts) {
       if (!seen.add(h)) {
-        throw new IllegalArgumentException("store host list " + hosts + ": duplicate host \"" + h + "\"");
+        throw new IllegalArgumentException(
+            "store host list " + quoted(join(hosts)) + ": duplicate host " + quoted(h.toString()));
       }
     }
   }
@@ -43,7 +48,7 @@ public record StoreHostList(List<HostAddress> hosts) {
     Objects.requireNonNull(text, "text");
     String trimmed = text.strip();
     if (trimmed.isEmpty()) {
-      throw new IllegalArgumentException("store host list \"" + text + "\": no hosts");
+      throw new IllegalArgumentException("store host list " + quoted(text) + ": no hosts");
     }
     List<HostAddress> hosts = new ArrayList<>();
     Set<HostAddress> seen = new HashSet<>();
@@ -52,14 +57,30 @@ public record StoreHostList(List<HostAddress> hosts) {
       try {
         h = HostAddress.parse(entry);
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("store host list \"" + text + "\": " + e.getMessage(), e);
+        throw new IllegalArgumentException("store host list " + quoted(text) + ": " + e.getMessage(), e);
       }
       if (!seen.add(h)) {
-        throw new IllegalArgumentException("store host list \"" + text + "\": duplicate host \"" + entry + "\"");
+        throw new IllegalArgumentException("store host list " + quoted(text) + ": duplicate host " + quoted(entry));
       }
       hosts.add(h);
     }
     return new StoreHostList(hosts);
+  }
+
+  /** {@code text} in double quotes, printable and capped. */
+  private static String quoted(String text) {
+    return "\"" + ServerText.printable(text, SHOWN) + "\"";
+  }
+
+  private static String join(List<HostAddress> hosts) {
+    StringBuilder sb = new StringBuilder();
+    for (HostAddress h : hosts) {
+      if (sb.length() > 0) {
+        sb.append(' ');
+      }
+      sb.append(h);
+    }
+    return sb.toString();
   }
 
   /** Number of hosts. */
@@ -80,13 +101,6 @@ public record StoreHostList(List<HostAddress> hosts) {
   /** The operators' form: hosts separated by one space. */
   @Override
   public String toString() {
-    StringBuilder sb = new StringBuilder();
-    for (HostAddress h : hosts) {
-      if (sb.length() > 0) {
-        sb.append(' ');
-      }
-      sb.append(h);
-    }
-    return sb.toString();
+    return join(hosts);
   }
 }

@@ -40,4 +40,44 @@ class HostAddressTest {
     assertThat(HostAddress.of("h").withDefaultPort(143)).isEqualTo(HostAddress.of("h", 143));
     assertThat(HostAddress.of("h", 1143).withDefaultPort(143)).isEqualTo(HostAddress.of("h", 1143));
   }
+
+  @Test
+  void hostNamesAreLimitedToTheDnsLengthOf253() {
+    String label = "a".repeat(63);
+    String longest = String.join(".", label, label, label, "a".repeat(61));
+    assertThat(longest).hasSize(253);
+    assertThat(HostAddress.parse(longest).host()).isEqualTo(longest);
+    assertThat(HostAddress.parse(longest + ".").host()).as("a trailing dot is not counted").endsWith(".");
+
+    assertThatThrownBy(() -> HostAddress.parse(longest + "b"))
+        .hasMessageContaining("host name is 254 characters long, longer than 253");
+  }
+
+  @Test
+  void labelsOfNamesAreLimitedTo63ButIpLiteralsHaveNoLabels() {
+    assertThat(HostAddress.parse("a".repeat(63) + ".example.com").host()).startsWith("aaa");
+    assertThatThrownBy(() -> HostAddress.parse("a".repeat(64) + ".example.com"))
+        .hasMessageContaining("is 64 characters long, longer than 63");
+    assertThat(HostAddress.parse("[fe80:0000:0000:0000:0204:61ff:fe9d:f156%eth0]:143").host())
+        .isEqualTo("fe80:0000:0000:0000:0204:61ff:fe9d:f156%eth0");
+  }
+
+  @Test
+  void aHugeHostNameGivesAShortPrintableMessage() {
+    String huge = "x\u001b[2J" + "x".repeat(1 << 20);
+
+    assertThatThrownBy(() -> HostAddress.parse(huge + ":143")).satisfies(e -> {
+      assertThat(e.getMessage()).hasSizeLessThan(300).doesNotContain("\u001b").contains("\\x1b[2J")
+          .contains("longer than 253");
+    });
+    assertThatThrownBy(() -> HostAddress.parse("h:" + "9".repeat(1 << 20)))
+        .satisfies(e -> assertThat(e.getMessage()).hasSizeLessThan(300));
+    assertThatThrownBy(() -> StoreHostList.parse("a " + huge))
+        .satisfies(e -> assertThat(e.getMessage()).hasSizeLessThan(600).doesNotContain("\u001b"));
+  }
+
+  @Test
+  void aControlCharacterIsNamedPrintably() {
+    assertThatThrownBy(() -> HostAddress.of("a\u001bb")).hasMessage("host address \"a\\x1bb\": illegal character '\\x1b'");
+  }
 }

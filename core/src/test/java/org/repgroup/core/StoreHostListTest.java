@@ -74,4 +74,15 @@ class StoreHostListTest {
     assertThat(g.toString()).contains("mmpadmin").doesNotContain("s3cret");
     assertThat(new Credentials("u", "s3cret").toString()).doesNotContain("s3cret");
   }
+
+  @Test
+  void anEntryWithoutAPortAndOneWithTheGroupsPortAreTheSameHost() {
+    assertThatThrownBy(() -> ReplicationGroup.builder("g", StoreHostList.parse("h h:143")).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("group g: store host list entries \"h\" and \"h:143\" are the same host for IMAP (h:143)");
+    assertThatThrownBy(() -> ReplicationGroup.builder("g", StoreHostList.parse("a h:2424 h")).port(Protocol.LMTP, 2424)
+        .build()).hasMessage("group g: store host list entries \"h:2424\" and \"h\" are the same host for LMTP (h:2424)");
+    assertThat(ReplicationGroup.builder("g", StoreHostList.parse("h h:1143")).build().hosts().size())
+        .as("h:1143 is another address than h on every default port").isEqualTo(2);
+  }
 }

@@ -1,30 +1,41 @@
 package org.repgroup.core.config;
 
+import static org.repgroup.core.config.OptionNames.PROXY;
+import static org.repgroup.core.config.OptionNames.SDK;
+import static org.repgroup.core.config.OptionNames.STORE;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.repgroup.core.Credentials;
+import org.repgroup.core.AffinityCache;
+import org.repgroup.core.DeploymentMode;
+import org.repgroup.core.FailoverPolicy;
 import org.repgroup.core.GroupRegistry;
 import org.repgroup.core.Protocol;
-import org.repgroup.core.ReplicationGroup;
 import org.repgroup.core.StoreHostList;
-import org.repgroup.core.AffinityCache;
-import org.repgroup.core.FailoverPolicy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** Turns options, whatever syntax they came in, into a {@link RepgroupConfiguration}. */
+/**
+ * Turns options, whatever syntax they came in, into a {@link RepgroupConfiguration}.
+ * Options in the SDK's namespaces that it does not read, and bare names, are
+ * {@link UnknownOption}s: logged (lenient) or an error (strict). Every other
+ * prefix belongs to another subsystem and is skipped quietly; {@code store.*} is
+ * kept as {@link RepgroupConfiguration#storeOptions()}.
+ */
 final class ConfigurationReader {
 
-  private static final String PROXY = "proxy:";
-  private static final String SDK = "repgroup.";
-  private static final String STORE = "store.";
+  private static final Logger LOG = LoggerFactory.getLogger(RepgroupConfiguration.class);
 
   private final String source;
+  private final boolean strict;
 
-  ConfigurationReader(String source) {
+  ConfigurationReader(String source, boolean strict) {
     this.source = source;
+    this.strict = strict;
   }
 
   RepgroupConfiguration read(List<ConfigOption> options) throws ConfigurationException {
@@ -32,23 +43,25 @@ final class ConfigurationReader {
     FailoverPolicy.Builder policy = FailoverPolicy.builder();
     Duration recheck = AffinityCache.DEFAULT_RECHECK_INTERVAL;
     List<ConfigOption> store = new ArrayList<>();
-    List<ConfigOption> unknown = new ArrayList<>();
+    List<ConfigOption> unread = new ArrayList<>();
+    StoreReplication replication = new StoreReplication();
     for (ConfigOption o : options) {
       String name = o.name().toLowerCase(Locale.ROOT);
       if (name.startsWith(PROXY)) {
         int dot = name.lastIndexOf('.');
         if (dot <= PROXY.length()) {
-          throw error(o, "option \"" + o.name() + "\" names no group: expected proxy:<group>.<option>");
+          throw error(o, "option \"" + o.shownName() + "\" names no group: expected proxy:<group>.<option>");
         }
-        String group = name.substring(PROXY.length(), dot);
         String option = name.substring(dot + 1);
-        if (!groups.computeIfAbsent(group, g -> new GroupOptions(g, o)).accept(option, o)) {
-          unknown.add(o);
+        if (OptionNames.GROUP.contains(option)) {
+          String group = name.substring(PROXY.length(), dot);
+          groups.computeIfAbsent(group, g -> new GroupOptions(this, g, o)).accept(option, o);
+        } else {
+          unread.add(o);
         }
       } else if (name.startsWith(SDK)) {
-        String option = name.substring(SDK.length());
         try {
-          switch (option) {
+          switch (name.substring(SDK.length())) {
             case "connecttimeout" -> policy.connectTimeout(duration(o));
             case "responsetimeout" -> policy.responseTimeout(duration(o));
             case "deadline" -> policy.deadline(duration(o));
@@ -56,20 +69,32 @@ final class ConfigurationReader {
             case "maxreferralhops" -> policy.maxReferralHops(integer(o));
             case "maxpasses" -> policy.maxPasses(integer(o));
             case "recheckinterval" -> recheck = positive(o, duration(o));
-            default -> unknown.add(o);
+            default -> unread.add(o);
           }
         } catch (IllegalArgumentException e) {
           throw error(o, e.getMessage());
         }
       } else if (name.startsWith(STORE)) {
         store.add(o);
-      } else {
-        unknown.add(o);
+        replication.accept(name, o);
+      } else if (name.indexOf('.') < 0 && name.indexOf(':') < 0) {
+        unread.add(o);
       }
+      // Any other prefix (partition:, task:, imap., ...) belongs to another subsystem.
+    }
+    List<UnknownOption> unknown = new ArrayList<>();
+    for (ConfigOption o : unread) {
+      unknown.add(new UnknownOption(o, OptionNames.suggestion(o.name(), groups.keySet())));
+    }
+    if (strict && !unknown.isEmpty()) {
+      throw unknownOptions(unknown);
+    }
+    for (UnknownOption u : unknown) {
+      LOG.warn("{}; ignored", u.message());
     }
     GroupRegistry.Builder registry = GroupRegistry.builder();
     for (GroupOptions g : groups.values()) {
-      registry.add(g.build());
+      registry.add(g.build(replication, unknown));
     }
     FailoverPolicy built;
     try {
@@ -80,19 +105,29 @@ final class ConfigurationReader {
     return new RepgroupConfiguration(registry.build(), built, recheck, store, unknown);
   }
 
-  private ConfigurationException error(ConfigOption o, String reason) {
+  /** One error for every unknown option, located at the first. */
+  private static ConfigurationException unknownOptions(List<UnknownOption> unknown) {
+    UnknownOption first = unknown.get(0);
+    StringBuilder reason = new StringBuilder(first.reason());
+    for (UnknownOption u : unknown.subList(1, unknown.size())) {
+      reason.append("; ").append(u.message());
+    }
+    return new ConfigurationException(first.option().source(), first.option().line(), reason.toString());
+  }
+
+  ConfigurationException error(ConfigOption o, String reason) {
     return new ConfigurationException(o.source(), o.line(), reason);
   }
 
   private Duration positive(ConfigOption o, Duration d) throws ConfigurationException {
     if (d.isZero()) {
-      throw error(o, o.name() + ": must be > 0");
+      throw error(o, o.shownName() + ": must be > 0");
     }
     return d;
   }
 
   /** Milliseconds, or a number with {@code ms}, {@code s} or {@code m}. */
-  private Duration duration(ConfigOption o) {
+  private static Duration duration(ConfigOption o) {
     String v = o.value().strip().toLowerCase(Locale.ROOT);
     try {
       if (v.endsWith("ms")) {
@@ -104,8 +139,8 @@ final class ConfigurationReader {
       }
       return Duration.ofMillis(Long.parseLong(v));
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(o.name() + ": expected a duration (milliseconds, or e.g. 250ms, 2s, 1m), got \""
-          + o.value() + "\"");
+      throw new IllegalArgumentException(o.shownName() + ": expected a duration (milliseconds, or e.g. 250ms, 2s, 1m),"
+          + " got " + o.shownValue());
     }
   }
 
@@ -113,94 +148,86 @@ final class ConfigurationReader {
     try {
       return Integer.parseInt(o.value().strip());
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(o.name() + ": expected an integer, got \"" + o.value() + "\"");
+      throw new IllegalArgumentException(o.shownName() + ": expected an integer, got " + o.shownValue());
     }
   }
 
-  /** The options of one group, collected until all are read. */
-  private final class GroupOptions {
-    final String name;
-    final ConfigOption first;
-    StoreHostList hosts;
-    final Map<Protocol, Integer> ports = new LinkedHashMap<>();
-    ConfigOption admin;
-    ConfigOption adminPass;
-    final List<String> allow = new ArrayList<>();
+  /** {@code 0} or {@code 1}, as the store's own flags are written. */
+  boolean flag(ConfigOption o) throws ConfigurationException {
+    return switch (o.value().strip()) {
+      case "0" -> false;
+      case "1" -> true;
+      default -> throw error(o, o.shownName() + ": expected 0 or 1, got " + o.shownValue());
+    };
+  }
 
-    GroupOptions(String name, ConfigOption first) {
-      this.name = name;
-      this.first = first;
+  int port(ConfigOption o) throws ConfigurationException {
+    String v = o.value().strip();
+    int p;
+    try {
+      p = Integer.parseInt(v);
+    } catch (NumberFormatException e) {
+      throw error(o, o.shownName() + ": expected a port number 1-65535, got " + o.shownValue());
+    }
+    if (p < 1 || p > 65535) {
+      throw error(o, o.shownName() + ": port " + p + " is not in 1-65535");
+    }
+    return p;
+  }
+
+  StoreHostList hostList(String group, ConfigOption o) throws ConfigurationException {
+    try {
+      return StoreHostList.parse(o.value());
+    } catch (IllegalArgumentException e) {
+      throw error(o, "group " + group + ": " + e.getMessage());
+    }
+  }
+
+  /**
+   * The store's replication options, {@code store.dbreplicate.enable} and
+   * {@code store.dbreplicate.twosites}: they apply to every group of the file, as
+   * the store reads them for the whole deployment.
+   */
+  final class StoreReplication {
+    private ConfigOption enable;
+    private ConfigOption twoSites;
+    private boolean enabled = true;
+    private boolean twoSitesOn;
+
+    void accept(String name, ConfigOption o) throws ConfigurationException {
+      if (name.equals(OptionNames.REPLICATION_ENABLE)) {
+        enabled = flag(o);
+        enable = o;
+      } else if (name.equals(OptionNames.REPLICATION_TWO_SITES)) {
+        twoSitesOn = flag(o);
+        twoSites = o;
+      }
     }
 
-    /** False when the option is not a group option. */
-    boolean accept(String option, ConfigOption o) throws ConfigurationException {
-      switch (option) {
-        case "storehostlist" -> {
-          try {
-            hosts = StoreHostList.parse(o.value());
-          } catch (IllegalArgumentException e) {
-            throw error(o, "group " + name + ": " + e.getMessage());
-          }
-        }
-        case "imapport" -> ports.put(Protocol.IMAP, port(o));
-        case "popport" -> ports.put(Protocol.POP, port(o));
-        case "lmtpport" -> ports.put(Protocol.LMTP, port(o));
-        case "ensport" -> ports.put(Protocol.ENS, port(o));
-        case "imapadmin" -> admin = o;
-        case "imapadminpass" -> adminPass = o;
-        case "referralallowlist" -> {
-          for (String h : o.value().strip().split("\\s+")) {
-            if (!h.isEmpty()) {
-              allow.add(h);
-            }
-          }
-        }
-        default -> {
-          return false;
-        }
+    /**
+     * The mode these options give a group of {@code hosts} hosts, or null when the
+     * file sets neither: replication off is classic failover; replication with
+     * exactly two hosts and two-site mode off cannot elect; else replicated.
+     */
+    DeploymentMode modeFor(int hosts) {
+      if (enable == null && twoSites == null) {
+        return null;
       }
-      return true;
+      if (!enabled) {
+        return DeploymentMode.CLASSIC;
+      }
+      return hosts == 2 && !twoSitesOn ? DeploymentMode.TWO_SITE : DeploymentMode.REPLICATED;
     }
+  }
 
-    private int port(ConfigOption o) throws ConfigurationException {
-      String v = o.value().strip();
-      int p;
-      try {
-        p = Integer.parseInt(v);
-      } catch (NumberFormatException e) {
-        throw error(o, o.name() + ": expected a port number 1-65535, got \"" + v + "\"");
-      }
-      if (p < 1 || p > 65535) {
-        throw error(o, o.name() + ": port " + p + " is not in 1-65535");
-      }
-      return p;
-    }
-
-    ReplicationGroup build() throws ConfigurationException {
-      if (hosts == null) {
-        throw error(first, "group " + name + " has options but no proxy:" + name + ".storehostlist");
-      }
-      if ((admin == null) != (adminPass == null)) {
-        ConfigOption present = admin != null ? admin : adminPass;
-        throw error(present, "group " + name + ": imapadmin and imapadminpass must be set together");
-      }
-      ReplicationGroup.Builder b = ReplicationGroup.builder(name, hosts);
-      ports.forEach(b::port);
-      if (admin != null) {
-        try {
-          b.admin(new Credentials(admin.value(), adminPass.value()));
-        } catch (IllegalArgumentException e) {
-          throw error(admin, "group " + name + ": " + e.getMessage());
-        }
-      }
-      for (String h : allow) {
-        try {
-          b.allowReferralsTo(h);
-        } catch (IllegalArgumentException e) {
-          throw error(first, "group " + name + ": referral allow-list: " + e.getMessage());
-        }
-      }
-      return b.build();
-    }
+  /** The port option names, by protocol. */
+  static Protocol portProtocol(String option) {
+    return switch (option) {
+      case "imapport" -> Protocol.IMAP;
+      case "popport" -> Protocol.POP;
+      case "lmtpport" -> Protocol.LMTP;
+      case "ensport" -> Protocol.ENS;
+      default -> null;
+    };
   }
 }

@@ -2,6 +2,8 @@ package org.repgroup.core.config;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Reads Unified Configuration recipe statements:
@@ -9,8 +11,14 @@ import java.util.List;
  * String literals use backslash escapes; {@code \.} inside an option name is a
  * literal dot of a group name. Comments start with {@code #} or {@code //}.
  * Any statement other than {@code set_option} is an error.
+ *
+ * <p>Errors name the line and column and what was expected, never the text of a
+ * value: a line that does not parse may hold a password.
  */
 final class RecipeSyntax {
+
+  /** A statement that looks like a call: {@code word(}. Only then is the word shown. */
+  private static final Pattern CALL = Pattern.compile("([A-Za-z_][A-Za-z0-9_]{0,39})\\s*\\(.*");
 
   private final String source;
 
@@ -35,14 +43,23 @@ final class RecipeSyntax {
   private ConfigOption statement(String line, int lineNo) throws ConfigurationException {
     Cursor c = new Cursor(line, lineNo);
     if (!line.startsWith("set_option")) {
-      String word = line.split("[\\s(]", 2)[0];
-      throw error(lineNo, "unsupported recipe statement \"" + word + "\": only set_option(\"name\", value); is read");
+      Matcher call = CALL.matcher(line);
+      if (call.matches()) {
+        throw error(lineNo, "unsupported recipe statement \"" + call.group(1)
+            + "\": only set_option(\"name\", value); is read");
+      }
+      throw error(lineNo, "not a set_option(\"name\", value); statement (the line is not shown: it may hold a secret)");
     }
     c.pos = "set_option".length();
     c.skipSpaces();
     c.expect('(');
     c.skipSpaces();
-    String name = c.stringLiteral("option name");
+    String name = unescapeName(c.stringLiteral("option name"));
+    int bad = OptionNames.invalidCharacter(name);
+    if (bad >= 0) {
+      throw error(lineNo, "option name has " + OptionNames.describe(name.charAt(bad))
+          + " in it (the name is not shown: a misplaced quote may have put a secret in it)");
+    }
     c.skipSpaces();
     c.expect(',');
     c.skipSpaces();
@@ -53,9 +70,10 @@ final class RecipeSyntax {
     c.expect(';');
     c.skipSpaces();
     if (c.pos < line.length() && !line.startsWith("#", c.pos) && !line.startsWith("//", c.pos)) {
-      throw error(lineNo, "unexpected text after set_option(...);: \"" + line.substring(c.pos) + "\"");
+      throw error(lineNo, "unexpected text after set_option(...); at column " + (c.pos + 1)
+          + " (not shown: it may hold a secret)");
     }
-    return new ConfigOption(unescapeName(name), value, source, lineNo);
+    return new ConfigOption(name, value, source, lineNo);
   }
 
   /** {@code store1\.example\.com} names the group {@code store1.example.com}. */
@@ -89,7 +107,7 @@ final class RecipeSyntax {
 
     void expect(char ch) throws ConfigurationException {
       if (peek() != ch) {
-        String found = pos < s.length() ? "'" + s.charAt(pos) + "'" : "end of line";
+        String found = pos < s.length() ? OptionNames.describe(s.charAt(pos)) : "end of line";
         throw error(lineNo, "expected '" + ch + "' at column " + (pos + 1) + ", found " + found);
       }
       pos++;
@@ -118,7 +136,7 @@ final class RecipeSyntax {
             case 't' -> sb.append('\t');
             // Keep "\." so the name's escaped dots survive string unescaping.
             case '.' -> sb.append("\\.");
-            default -> throw error(lineNo, what + ": unknown escape \\" + e);
+            default -> throw error(lineNo, what + ": unknown escape at column " + (pos - 1));
           }
         } else {
           sb.append(ch);

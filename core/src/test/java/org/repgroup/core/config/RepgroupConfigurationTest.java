@@ -58,9 +58,9 @@ class RepgroupConfigurationTest {
     assertThat(c.policy().deadline()).isEqualTo(Duration.ofSeconds(4));
     assertThat(c.storeOptions()).extracting(ConfigOption::name)
         .containsExactly("store.dbreplicate.enable", "store.dbreplicate.dbpriority");
-    assertThat(c.unknownOptions()).singleElement().satisfies(o -> {
-      assertThat(o.name()).isEqualTo("proxy:cluster1.frobnicate");
-      assertThat(o.line()).isEqualTo(7);
+    assertThat(c.unknownOptions()).singleElement().satisfies(u -> {
+      assertThat(u.option().name()).isEqualTo("proxy:cluster1.frobnicate");
+      assertThat(u.option().line()).isEqualTo(7);
     });
   }
 
