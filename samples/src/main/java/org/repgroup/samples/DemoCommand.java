@@ -5,7 +5,7 @@ import jakarta.mail.Message;
 import jakarta.mail.Session;
 import jakarta.mail.internet.MimeMessage;
 import java.io.ByteArrayInputStream;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -46,7 +46,9 @@ import org.repgroup.pop.PopFailoverClient;
 import org.repgroup.testkit.SimulatedNode;
 import org.repgroup.testkit.SimulatedReplicationGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code demo}: an embedded simulated group, writers on IMAP, POP and LMTP and
@@ -80,20 +82,24 @@ final class DemoCommand implements Callable<Integer> {
   private final Map<String, Stats> stats = new LinkedHashMap<>();
   private final Map<HostAddress, String> names = new HashMap<>();
   private long start;
-  private PrintStream out;
+  private PrintWriter out;
+
+  @Spec
+  CommandSpec spec;
   private boolean colour;
 
   @Override
   public Integer call() throws Exception {
     if (nodes < 3 || nodes > 5) {
-      System.err.println("repgroup-probe demo: --nodes must be in 3-5, was " + nodes);
+      spec.commandLine().getErr().println("repgroup-probe demo: --nodes must be in 3-5, was " + nodes);
       return 2;
     }
     if (!List.of("replicated", "two-site", "classic", "rolling").contains(mode)) {
-      System.err.println("repgroup-probe demo: --mode must be replicated, two-site, classic or rolling, was " + mode);
+      spec.commandLine().getErr().println(
+          "repgroup-probe demo: --mode must be replicated, two-site, classic or rolling, was " + mode);
       return 2;
     }
-    out = System.out;
+    out = spec.commandLine().getOut();
     colour = !json && System.console() != null;
     start = System.nanoTime();
     FailoverPolicy policy = FailoverPolicy.builder().stagger(Duration.ofMillis(100)).connectTimeout(Duration.ofSeconds(1))

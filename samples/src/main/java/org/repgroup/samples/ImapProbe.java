@@ -15,11 +15,12 @@ import org.repgroup.core.RepgroupResources;
 import org.repgroup.core.FailoverResult;
 import org.repgroup.core.Intent;
 import org.repgroup.imap.ImapFailoverClient;
-import org.repgroup.samples.internal.CommonOptions;
+import org.repgroup.samples.internal.LoginOptions;
 import org.repgroup.samples.internal.ProbeCommand;
 import org.repgroup.samples.internal.ProbeReport;
 import org.repgroup.samples.internal.UsageException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code imap}: log in (write intent unless --read), optionally append, SELECT INBOX, count messages. */
@@ -27,14 +28,9 @@ import picocli.CommandLine.Option;
     description = "Log in with write intent (or --read), SELECT INBOX, print the message count.")
 final class ImapProbe extends ProbeCommand {
 
-  @Option(names = "--user", required = true, description = "Login name.")
-  String user;
-
-  @Option(names = "--password", description = "Password (or --password-file, or REPGROUP_PASSWORD).")
-  String password;
-
-  @Option(names = "--password-file", paramLabel = "FILE", description = "File holding the password.")
-  Path passwordFile;
+  /** --user, --password, --password-file. */
+  @Mixin
+  LoginOptions login;
 
   @Option(names = "--read", description = "Read intent: any healthy host will do.")
   boolean read;
@@ -44,7 +40,7 @@ final class ImapProbe extends ProbeCommand {
 
   @Override
   protected ProbeReport probe(RepgroupResources resources) throws Exception {
-    Credentials creds = new Credentials(user, CommonOptions.password(password, passwordFile));
+    Credentials creds = login.credentials();
     if (append != null && !Files.isReadable(append)) {
       throw new UsageException("--append: cannot read " + append);
     }

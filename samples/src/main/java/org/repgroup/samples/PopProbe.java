@@ -1,7 +1,6 @@
 package org.repgroup.samples;
 
 import jakarta.mail.Folder;
-import java.nio.file.Path;
 import org.eclipse.angus.mail.pop3.POP3Folder;
 import org.eclipse.angus.mail.pop3.POP3Store;
 import org.repgroup.core.Credentials;
@@ -9,28 +8,24 @@ import org.repgroup.core.Protocol;
 import org.repgroup.core.RepgroupResources;
 import org.repgroup.core.FailoverResult;
 import org.repgroup.pop.PopFailoverClient;
-import org.repgroup.samples.internal.CommonOptions;
+import org.repgroup.samples.internal.LoginOptions;
 import org.repgroup.samples.internal.ProbeCommand;
 import org.repgroup.samples.internal.ProbeReport;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code pop}: log in on the master, STAT. */
 @Command(name = "pop", mixinStandardHelpOptions = true, description = "Log in, STAT, print message count and size.")
 final class PopProbe extends ProbeCommand {
 
-  @Option(names = "--user", required = true, description = "Login name.")
-  String user;
-
-  @Option(names = "--password", description = "Password (or --password-file, or REPGROUP_PASSWORD).")
-  String password;
-
-  @Option(names = "--password-file", paramLabel = "FILE", description = "File holding the password.")
-  Path passwordFile;
+  /** --user, --password, --password-file. */
+  @Mixin
+  LoginOptions login;
 
   @Override
   protected ProbeReport probe(RepgroupResources resources) throws Exception {
-    Credentials creds = new Credentials(user, CommonOptions.password(password, passwordFile));
+    Credentials creds = login.credentials();
     PopFailoverClient pop = PopFailoverClient.builder(resources).policy(common.policy()).build();
     FailoverResult.Served<POP3Store> served = pop.connectTraced(common.group(Protocol.POP), creds);
     try (POP3Store store = served.value()) {

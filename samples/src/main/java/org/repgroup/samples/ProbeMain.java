@@ -1,7 +1,10 @@
 package org.repgroup.samples;
 
 import picocli.CommandLine;
+import org.repgroup.core.spi.ServerText;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code repgroup-probe}: checks a replication group over IMAP, POP, LMTP, BURL
@@ -19,18 +22,30 @@ public final class ProbeMain implements Runnable {
     System.exit(run(args));
   }
 
+  @Spec
+  CommandSpec spec;
+
   /** Runs the CLI and returns its exit status (for tests and embedding). */
   public static int run(String... args) {
+    return commandLine().execute(args);
+  }
+
+  /**
+   * The CLI, ready to {@link CommandLine#execute execute}; set its output and error
+   * writers ({@link CommandLine#setOut}, {@link CommandLine#setErr}) to capture them.
+   */
+  public static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new ProbeMain());
     cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
-      cmd.getErr().println("repgroup-probe: " + e.getMessage());
+      cmd.getErr().println("repgroup-probe: " + ServerText.printable(String.valueOf(e.getMessage()), 1000));
+      cmd.getErr().flush();
       return 1;
     });
-    return cli.execute(args);
+    return cli;
   }
 
   @Override
   public void run() {
-    new CommandLine(this).usage(System.out);
+    spec.commandLine().usage(spec.commandLine().getOut());
   }
 }

@@ -2,8 +2,8 @@ package org.repgroup.samples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,27 +24,45 @@ class ProbeCliTest {
   static final String URL = "imap://alice@h/INBOX/;uid=1;urlauth=submit+x:internal:abcdef";
 
   SimulatedReplicationGroup g;
-  final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
-  final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-  PrintStream savedOut;
-  PrintStream savedErr;
+  /** What the last {@link #run} printed on the probe's output and error writers. */
+  final Captured stdout = new Captured();
+  final Captured stderr = new Captured();
 
   @BeforeEach
   void setUp() {
     g = SimulatedReplicationGroup.builder().user("alice", "secret").user("submitter", "subpass").startAsMaster(2).build();
     g.deliver("alice", "Subject: one\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII));
     g.store().registerUrl(URL, "Subject: burl\r\n\r\nfetched\r\n".getBytes(StandardCharsets.US_ASCII));
-    savedOut = System.out;
-    savedErr = System.err;
-    System.setOut(new PrintStream(stdout, true, StandardCharsets.UTF_8));
-    System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
   }
 
   @AfterEach
   void tearDown() {
-    System.setOut(savedOut);
-    System.setErr(savedErr);
     g.close();
+  }
+
+  /** A writer's text, kept across runs until {@link #reset}. */
+  static final class Captured {
+    StringWriter text = new StringWriter();
+
+    PrintWriter writer() {
+      return new PrintWriter(text, true);
+    }
+
+    void reset() {
+      text = new StringWriter();
+    }
+
+    @Override
+    public String toString() {
+      return text.toString();
+    }
+  }
+
+  /** Runs the probe with its output and error captured through picocli's writers. */
+  int run(String... args) {
+    stdout.reset();
+    stderr.reset();
+    return ProbeMain.commandLine().setOut(stdout.writer()).setErr(stderr.writer()).execute(args);
   }
 
   String hosts(Protocol p) {
@@ -52,9 +70,8 @@ class ProbeCliTest {
   }
 
   Map<String, Object> json(int expectedExit, String... args) {
-    stdout.reset();
-    int exit = ProbeMain.run(args);
-    String text = stdout.toString(StandardCharsets.UTF_8);
+    int exit = run(args);
+    String text = stdout.toString();
     assertThat(exit).as("exit status; stdout=" + text + " stderr=" + stderr).isEqualTo(expectedExit);
     assertThat(text.strip().lines()).as("exactly one JSON object").hasSize(1);
     Map<String, Object> m = JsonReader.object(text);
@@ -83,7 +100,7 @@ class ProbeCliTest {
     List<Map<String, Object>> attempts = list(r.get("attempts"));
     assertThat(attempts).extracting(a -> a.get("outcome")).containsExactly("referral", "success");
     assertThat(attempts.get(0)).containsKeys("host", "outcome", "millis", "detail");
-    assertThat(stdout.toString(StandardCharsets.UTF_8)).doesNotContain("secret");
+    assertThat(stdout.toString()).doesNotContain("secret");
   }
 
   @Test
@@ -106,7 +123,7 @@ class ProbeCliTest {
     assertThat(attempts).isNotEmpty();
     assertThat(attempts.get(attempts.size() - 1)).containsEntry("outcome", "fatal")
         .containsEntry("host", g.node(2).address(Protocol.POP).toString());
-    assertThat(stdout.toString(StandardCharsets.UTF_8)).doesNotContain("wrong");
+    assertThat(stdout.toString()).doesNotContain("wrong");
   }
 
   @Test
@@ -178,10 +195,10 @@ class ProbeCliTest {
 
   @Test
   void usageErrorsExitTwo() {
-    assertThat(ProbeMain.run("pop", "--hosts", "a b a", "--user", "x", "--password", "y")).isEqualTo(2);
-    assertThat(stderr.toString(StandardCharsets.UTF_8)).contains("duplicate host");
-    assertThat(ProbeMain.run("pop", "--user", "x", "--password", "y")).isEqualTo(2);
-    assertThat(ProbeMain.run("imap", "--hosts", "a", "--bogus")).isEqualTo(2);
+    assertThat(run("pop", "--hosts", "a b a", "--user", "x", "--password", "y")).isEqualTo(2);
+    assertThat(stderr.toString()).contains("duplicate host");
+    assertThat(run("pop", "--user", "x", "--password", "y")).isEqualTo(2);
+    assertThat(run("imap", "--hosts", "a", "--bogus")).isEqualTo(2);
   }
 
   @Test
@@ -200,20 +217,18 @@ class ProbeCliTest {
     Path pw = dir.resolve("pw");
     Files.writeString(pw, "secret\n");
 
-    stdout.reset();
-    int exit = ProbeMain.run("pop", "--hosts", hosts(Protocol.POP), "--user", "alice", "--password-file", pw.toString());
+    int exit = run("pop", "--hosts", hosts(Protocol.POP), "--user", "alice", "--password-file", pw.toString());
 
     assertThat(exit).isZero();
-    assertThat(stdout.toString(StandardCharsets.UTF_8)).doesNotContain("secret").startsWith("OK on ")
+    assertThat(stdout.toString()).doesNotContain("secret").startsWith("OK on ")
         .contains("messages: 1");
   }
 
   @Test
   void demoRunsToTheEndAndReportsNothingLost() {
-    stdout.reset();
-    int exit = ProbeMain.run("demo", "--json", "--pace", "0");
+    int exit = run("demo", "--json", "--pace", "0");
 
-    Map<String, Object> r = JsonReader.object(stdout.toString(StandardCharsets.UTF_8));
+    Map<String, Object> r = JsonReader.object(stdout.toString());
     assertThat(exit).isZero();
     assertThat(r.get("ok")).isEqualTo(true);
     @SuppressWarnings("unchecked")
@@ -226,17 +241,16 @@ class ProbeCliTest {
   @Test
   void demoRunsEveryModeToTheEnd() {
     for (String mode : new String[] {"two-site", "classic", "rolling"}) {
-      stdout.reset();
-      int exit = ProbeMain.run("demo", "--mode", mode, "--json", "--pace", "0");
+      int exit = run("demo", "--mode", mode, "--json", "--pace", "0");
 
-      Map<String, Object> r = JsonReader.object(stdout.toString(StandardCharsets.UTF_8));
+      Map<String, Object> r = JsonReader.object(stdout.toString());
       assertThat(exit).as(mode).isZero();
       @SuppressWarnings("unchecked")
       Map<String, Object> summary = (Map<String, Object>) r.get("summary");
       assertThat(summary.get("mode")).isEqualTo(mode);
       assertThat(summary.get("messagesInMailbox")).as(mode).isEqualTo(summary.get("messagesExpected"));
     }
-    assertThat(ProbeMain.run("demo", "--mode", "sideways")).isEqualTo(2);
+    assertThat(run("demo", "--mode", "sideways")).isEqualTo(2);
   }
 
   @Test

@@ -1,6 +1,6 @@
 package org.repgroup.samples.internal;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import org.repgroup.core.RepgroupResources;
 import picocli.CommandLine.Mixin;
@@ -17,8 +17,9 @@ public abstract class ProbeCommand implements Callable<Integer> {
   @Mixin
   protected CommonOptions common;
 
+  /** This command as picocli parsed it: its output and error writers. */
   @Spec
-  CommandSpec spec;
+  protected CommandSpec spec;
 
   /** Runs the operation and returns its report. */
   protected abstract ProbeReport probe(RepgroupResources resources) throws Exception;
@@ -33,7 +34,9 @@ public abstract class ProbeCommand implements Callable<Integer> {
     try (RepgroupResources resources = RepgroupResources.builder().listener(log).build()) {
       report = probe(resources);
     } catch (UsageException e) {
-      spec.commandLine().getErr().println("repgroup-probe " + spec.name() + ": " + e.getMessage());
+      PrintWriter err = spec.commandLine().getErr();
+      err.println("repgroup-probe " + spec.name() + ": " + e.getMessage());
+      err.flush();
       return 2;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -41,7 +44,7 @@ public abstract class ProbeCommand implements Callable<Integer> {
     } catch (Exception e) {
       report = ProbeReport.failed(e, (System.nanoTime() - start) / 1_000_000).orAttempts(log);
     }
-    PrintStream out = System.out;
+    PrintWriter out = spec.commandLine().getOut();
     out.print(common.json() ? report.toJson() + "\n" : report.toText(System.console() != null));
     out.flush();
     return report.ok() ? 0 : 1;

@@ -9,6 +9,7 @@ import org.repgroup.core.internal.Json;
 import org.repgroup.core.AttemptRecord;
 import org.repgroup.core.FailoverTrace;
 import org.repgroup.core.StoreUnavailableException;
+import org.repgroup.core.spi.ServerText;
 
 /**
  * The result of one probe operation, printed as exactly one JSON object with
@@ -133,13 +134,24 @@ public final class ProbeReport {
     return Json.write(fields());
   }
 
-  /** Readable lines; ANSI colour only when {@code colour}. */
+  /** How much of one server-supplied value (a detail, a greeting, a field) the text shows. */
+  static final int TEXT_MAX = ServerText.DEFAULT_MAX;
+
+  /** How much of the error the text shows: it names every host tried. */
+  static final int ERROR_MAX = 2000;
+
+  /**
+   * Readable lines; ANSI colour only when {@code colour}. Every value that may come
+   * from a server (details, greetings, replies, the error) is made printable and
+   * capped ({@link ServerText#printable(CharSequence, int)}), so a host cannot drive
+   * the terminal or flood it.
+   */
   public String toText(boolean colour) {
     StringBuilder sb = new StringBuilder();
     String status = ok ? paint("OK", "32", colour) : paint("FAILED", "31", colour);
     sb.append(status);
     if (host != null) {
-      sb.append(" on ").append(host);
+      sb.append(" on ").append(safe(host));
     }
     sb.append(" in ").append(elapsedMillis).append(" ms");
     if (referrals > 0) {
@@ -147,24 +159,40 @@ public final class ProbeReport {
     }
     sb.append('\n');
     for (Map<String, Object> a : attempts) {
-      sb.append("  ").append(a.get("host")).append("  ").append(a.get("outcome"))
-          .append("  ").append(a.get("millis")).append(" ms  ").append(a.get("detail")).append('\n');
+      sb.append("  ").append(safe(a.get("host"))).append("  ").append(a.get("outcome"))
+          .append("  ").append(a.get("millis")).append(" ms  ").append(safe(a.get("detail"))).append('\n');
     }
     for (Map.Entry<String, Object> e : extra.entrySet()) {
       Object v = e.getValue();
       if (v instanceof List<?> list) {
         sb.append(e.getKey()).append(":\n");
         for (Object item : list) {
-          sb.append("  ").append(item instanceof Map<?, ?> m ? m.values() : item).append('\n');
+          sb.append("  ").append(item instanceof Map<?, ?> m ? row(m) : safe(item)).append('\n');
         }
       } else {
-        sb.append(e.getKey()).append(": ").append(v).append('\n');
+        sb.append(e.getKey()).append(": ").append(safe(v)).append('\n');
       }
     }
     if (error != null) {
-      sb.append(paint("error: ", "31", colour)).append(error).append('\n');
+      sb.append(paint("error: ", "31", colour)).append(ServerText.printable(error, ERROR_MAX)).append('\n');
     }
     return sb.toString();
+  }
+
+  private static String safe(Object value) {
+    return ServerText.printable(String.valueOf(value), TEXT_MAX);
+  }
+
+  /** A row's values, each printable and capped: {@code [a, b, c]}. */
+  private static String row(Map<?, ?> m) {
+    StringBuilder sb = new StringBuilder("[");
+    for (Object v : m.values()) {
+      if (sb.length() > 1) {
+        sb.append(", ");
+      }
+      sb.append(safe(v));
+    }
+    return sb.append(']').toString();
   }
 
   private static String paint(String s, String code, boolean colour) {
