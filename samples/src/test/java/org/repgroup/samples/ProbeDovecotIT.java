@@ -3,9 +3,8 @@ package org.repgroup.samples;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -48,16 +47,9 @@ class ProbeDovecotIT {
   }
 
   static Map<String, Object> run(int expectedExit, String... args) {
-    PrintStream saved = System.out;
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-    int exit;
-    try {
-      exit = ProbeMain.run(args);
-    } finally {
-      System.setOut(saved);
-    }
-    String text = out.toString(StandardCharsets.UTF_8);
+    StringWriter out = new StringWriter();
+    int exit = ProbeMain.commandLine().setOut(new PrintWriter(out, true)).execute(args);
+    String text = out.toString();
     assertThat(exit).as(text).isEqualTo(expectedExit);
     assertThat(text.strip().lines()).as("exactly one JSON object").hasSize(1);
     Map<String, Object> m = JsonReader.object(text);
