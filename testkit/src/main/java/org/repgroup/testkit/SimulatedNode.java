@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Objects;
 import org.repgroup.core.HostAddress;
 import org.repgroup.core.Protocol;
-import org.repgroup.testkit.internal.Backend;
 
 /**
  * One store host of a {@link SimulatedReplicationGroup}: an IMAP, a POP3 and an
@@ -104,6 +103,16 @@ public final class SimulatedNode {
   /** The ENS gateway (publishes on a replica get {@code 307} to the master). */
   public EnsGateway ens() {
     return ens;
+  }
+
+  /** The node's server for {@code protocol}: its IMAP, POP3 or LMTP server, or its ENS gateway. */
+  public MockServer server(Protocol protocol) {
+    return switch (protocol) {
+      case IMAP -> imap;
+      case POP -> pop;
+      case LMTP -> lmtp;
+      case ENS -> ens;
+    };
   }
 
   /** The three servers. */
@@ -287,6 +296,11 @@ public final class SimulatedNode {
     @Override
     public String nodeName() {
       return name;
+    }
+
+    @Override
+    public void stopFrom(ScriptedServer server) {
+      stop();
     }
   }
 }
