@@ -39,7 +39,7 @@ public final class SimulatedNode {
     this.pop = new Pop3Server(backend, name + "-pop3");
     this.lmtp = new LmtpServer(backend, name + "-lmtp");
     this.ens = new EnsGateway(group.eventLog(), name + "-ens");
-    ens.redirectPublishesTo(() -> group.master().filter(m -> m != this).map(m -> m.address(Protocol.ENS)).orElse(null));
+    ens.redirectPublishesTo(() -> group.roleOf(this, Protocol.ENS).master());
   }
 
   /** 0-based position in the group (and in its host lists). */
@@ -259,10 +259,7 @@ public final class SimulatedNode {
 
     @Override
     public RoleView role(Protocol protocol) {
-      return group.master()
-          .map(m -> m == SimulatedNode.this ? new RoleView(RoleView.Kind.MASTER, null)
-              : new RoleView(RoleView.Kind.REPLICA, m.address(protocol)))
-          .orElse(new RoleView(RoleView.Kind.NO_MASTER, null));
+      return group.roleOf(SimulatedNode.this, protocol);
     }
 
     @Override
