@@ -152,12 +152,9 @@ public final class DovecotGroup implements AutoCloseable {
    */
   public String urlAuthForNewest(int i, String user, String password) throws IOException {
     DovecotInstance d = instances.get(i);
-    try (Socket s = new Socket()) {
-      s.connect(new InetSocketAddress("127.0.0.1", d.imapAddress().port().orElseThrow()), 2000);
-      s.setSoTimeout(5000);
-      BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
-      Writer out = new OutputStreamWriter(s.getOutputStream(), StandardCharsets.UTF_8);
-      expectLine(in, "* OK");
+    try (ImapConnection c = ImapConnection.open(d)) {
+      BufferedReader in = c.in();
+      Writer out = c.out();
       imapCommand(in, out, "a LOGIN " + quote(user) + " " + quote(password));
       imapCommand(in, out, "b SELECT INBOX");
       List<String> search = imapCommand(in, out, "c UID SEARCH ALL");
@@ -183,6 +180,30 @@ public final class DovecotGroup implements AutoCloseable {
         }
       }
       throw new IOException("GENURLAUTH on " + d + " returned no URL");
+    }
+  }
+
+  /** A plain IMAP connection to an instance, past its greeting. */
+  private record ImapConnection(Socket socket, BufferedReader in, Writer out) implements AutoCloseable {
+    static ImapConnection open(DovecotInstance d) throws IOException {
+      Socket s = new Socket();
+      try {
+        s.connect(new InetSocketAddress("127.0.0.1", d.imapAddress().port().orElseThrow()), 2000);
+        s.setSoTimeout(5000);
+        ImapConnection c = new ImapConnection(s,
+            new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8)),
+            new OutputStreamWriter(s.getOutputStream(), StandardCharsets.UTF_8));
+        expectLine(c.in(), "* OK");
+        return c;
+      } catch (IOException | RuntimeException e) {
+        s.close();
+        throw e;
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      socket.close();
     }
   }
 
@@ -409,15 +430,10 @@ public final class DovecotGroup implements AutoCloseable {
 
   /** The tagged reply to one IMAP LOGIN on {@code d} (the password stays in this method). */
   private static String loginReply(DovecotInstance d, String user, String password) throws IOException {
-    try (Socket s = new Socket()) {
-      s.connect(new InetSocketAddress("127.0.0.1", d.imapAddress().port().orElseThrow()), 2000);
-      s.setSoTimeout(5000);
-      BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
-      Writer out = new OutputStreamWriter(s.getOutputStream(), StandardCharsets.UTF_8);
-      expectLine(in, "* OK");
-      out.write("a LOGIN " + quote(user) + " " + quote(password) + "\r\n");
-      out.flush();
-      for (String line = in.readLine(); line != null; line = in.readLine()) {
+    try (ImapConnection c = ImapConnection.open(d)) {
+      c.out().write("a LOGIN " + quote(user) + " " + quote(password) + "\r\n");
+      c.out().flush();
+      for (String line = c.in().readLine(); line != null; line = c.in().readLine()) {
         if (line.startsWith("a ")) {
           return line;
         }
