@@ -18,13 +18,26 @@ import org.repgroup.lmtp.DeliveryResult;
 import org.repgroup.lmtp.LmtpFailoverClient;
 import org.repgroup.lmtp.MessageSource;
 import org.repgroup.pop.PopFailoverClient;
-import org.repgroup.testkit.ScriptedServer;
+import org.repgroup.testkit.MockServer;
 import org.repgroup.testkit.SimulatedNode;
 
-/** One adapter as the chaos scenarios drive it: one write operation, and how a host refers or refuses. */
+/**
+ * One adapter as the chaos scenarios drive it: its role (a writer, a read, a fan-out), one
+ * write operation for writers, its server on a node, and how a host refers or refuses.
+ */
 abstract class AdapterUnderTest {
 
   static final Credentials ALICE = new Credentials("alice", "secret");
+
+  /** What the adapter does with the group, which decides what a scenario expects of it. */
+  enum Role {
+    /** Follows referrals to the master (IMAP, POP, LMTP writers). */
+    WRITE,
+    /** Any good host serves, last good host first, referrals never followed (the ENS subscriber). */
+    READ,
+    /** Every available host gets it (the ENS publisher). */
+    FAN_OUT
+  }
 
   /** The result of one operation: the host that served it and what the engine did. */
   record Served(HostAddress host, FailoverTrace trace) {}
@@ -33,11 +46,15 @@ abstract class AdapterUnderTest {
 
   abstract Protocol protocol();
 
-  /** One write operation through the adapter; throws what the adapter throws. */
+  abstract Role role();
+
+  /** One write operation through the adapter; throws what the adapter throws. Writers only. */
   abstract Served write(RepgroupResources resources, FailoverPolicy policy, ReplicationGroup group) throws Exception;
 
-  /** The node's server for this protocol. */
-  abstract ScriptedServer server(SimulatedNode node);
+  /** The node's server for this protocol (the same faults and scripts for all four). */
+  MockServer server(SimulatedNode node) {
+    return node.server(protocol());
+  }
 
   /** Makes {@code node} refer every client to {@code target}. */
   abstract void refer(SimulatedNode node, HostAddress target);
@@ -50,8 +67,81 @@ abstract class AdapterUnderTest {
     return name();
   }
 
+  /** The writers and both ENS roles. */
   static List<AdapterUnderTest> all() {
+    return List.of(new Imap(), new Pop(), new Lmtp(), new EnsSubscriber(), new EnsPublisher());
+  }
+
+  /** IMAP, POP and LMTP writers. */
+  static List<AdapterUnderTest> writers() {
     return List.of(new Imap(), new Pop(), new Lmtp());
+  }
+
+  /** The writers and the ENS subscriber (scenarios about one served operation that the publisher's fan-out does not have). */
+  static List<AdapterUnderTest> writersAndSubscriber() {
+    return List.of(new Imap(), new Pop(), new Lmtp(), new EnsSubscriber());
+  }
+
+  /** The writers and the ENS publisher (scenarios about masters and redirects, which a subscriber never follows). */
+  static List<AdapterUnderTest> writersAndPublisher() {
+    return List.of(new Imap(), new Pop(), new Lmtp(), new EnsPublisher());
+  }
+
+  /** ENS: its scenarios subscribe or publish with the ens-client directly (see ChaosMatrixTest's ENS helpers). */
+  abstract static class Ens extends AdapterUnderTest {
+    @Override
+    Protocol protocol() {
+      return Protocol.ENS;
+    }
+
+    @Override
+    Served write(RepgroupResources resources, FailoverPolicy policy, ReplicationGroup group) {
+      throw new IllegalStateException(name() + " has no write: the scenario's " + role() + " branch runs it");
+    }
+  }
+
+  static final class EnsSubscriber extends Ens {
+    @Override
+    String name() {
+      return "ENS subscriber";
+    }
+
+    @Override
+    Role role() {
+      return Role.READ;
+    }
+
+    @Override
+    void refer(SimulatedNode node, HostAddress target) {
+      throw new IllegalStateException("a subscriber never follows referrals: no scenario refers it");
+    }
+
+    @Override
+    void refuseAsUsersProblem(SimulatedNode node) {
+      node.ens().failSubscriptionsWith(400);
+    }
+  }
+
+  static final class EnsPublisher extends Ens {
+    @Override
+    String name() {
+      return "ENS publisher";
+    }
+
+    @Override
+    Role role() {
+      return Role.FAN_OUT;
+    }
+
+    @Override
+    void refer(SimulatedNode node, HostAddress target) {
+      node.ens().redirectPublishesTo(() -> target);
+    }
+
+    @Override
+    void refuseAsUsersProblem(SimulatedNode node) {
+      node.ens().failPublishesWith(400);
+    }
   }
 
   static final class Imap extends AdapterUnderTest {
@@ -66,6 +156,11 @@ abstract class AdapterUnderTest {
     }
 
     @Override
+    Role role() {
+      return Role.WRITE;
+    }
+
+    @Override
     Served write(RepgroupResources resources, FailoverPolicy policy, ReplicationGroup group) throws Exception {
       var s = ImapFailoverClient.builder(resources).policy(policy).build().connectTraced(group, ALICE, Intent.WRITE);
       try (IMAPStore store = s.value()) {
@@ -74,10 +169,6 @@ abstract class AdapterUnderTest {
       return new Served(s.host(), s.trace());
     }
 
-    @Override
-    ScriptedServer server(SimulatedNode node) {
-      return node.imap();
-    }
 
     @Override
     void refer(SimulatedNode node, HostAddress target) {
@@ -104,6 +195,11 @@ abstract class AdapterUnderTest {
     }
 
     @Override
+    Role role() {
+      return Role.WRITE;
+    }
+
+    @Override
     Served write(RepgroupResources resources, FailoverPolicy policy, ReplicationGroup group) throws Exception {
       var s = PopFailoverClient.builder(resources).policy(policy).build().connectTraced(group, ALICE);
       try (POP3Store store = s.value()) {
@@ -114,10 +210,6 @@ abstract class AdapterUnderTest {
       return new Served(s.host(), s.trace());
     }
 
-    @Override
-    ScriptedServer server(SimulatedNode node) {
-      return node.pop();
-    }
 
     @Override
     void refer(SimulatedNode node, HostAddress target) {
@@ -142,6 +234,11 @@ abstract class AdapterUnderTest {
     }
 
     @Override
+    Role role() {
+      return Role.WRITE;
+    }
+
+    @Override
     Served write(RepgroupResources resources, FailoverPolicy policy, ReplicationGroup group) throws Exception {
       try (LmtpFailoverClient lmtp = LmtpFailoverClient.builder(resources).policy(policy).poolSize(0).build()) {
         DeliveryResult r = lmtp.deliver(group, "s@example.com", List.of("alice@example.com"),
@@ -153,10 +250,6 @@ abstract class AdapterUnderTest {
       }
     }
 
-    @Override
-    ScriptedServer server(SimulatedNode node) {
-      return node.lmtp();
-    }
 
     @Override
     void refer(SimulatedNode node, HostAddress target) {

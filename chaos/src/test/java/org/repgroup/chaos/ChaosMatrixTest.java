@@ -3,36 +3,64 @@ package org.repgroup.chaos;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.repgroup.core.internal.AffinityStore;
-import org.repgroup.core.HostAddress;
-import org.repgroup.core.ReplicationGroup;
-import org.repgroup.core.RepgroupResources;
-import org.repgroup.core.StoreHostList;
 import org.repgroup.core.AffinityCache;
 import org.repgroup.core.FailoverPolicy;
 import org.repgroup.core.FailureKind;
+import org.repgroup.core.HostAddress;
+import org.repgroup.core.Protocol;
+import org.repgroup.core.RepgroupResources;
+import org.repgroup.core.ReplicationGroup;
+import org.repgroup.core.StoreHostList;
 import org.repgroup.core.StoreUnavailableException;
+import org.repgroup.core.internal.AffinityStore;
 import org.repgroup.core.time.ManualClock;
+import org.repgroup.ens.EnsEvent;
+import org.repgroup.ens.EnsListener;
+import org.repgroup.ens.EnsPublisher;
+import org.repgroup.ens.EnsSubscriber;
+import org.repgroup.ens.EventFilter;
+import org.repgroup.ens.EventType;
+import org.repgroup.ens.HostPublish;
+import org.repgroup.ens.MalformedEventException;
+import org.repgroup.ens.PublishResult;
+import org.repgroup.ens.Subscription;
+import org.repgroup.ens.SubscriptionStatus;
+import org.repgroup.ens.internal.EnsWire;
 import org.repgroup.testkit.Fault;
+import org.repgroup.testkit.ScriptedServer;
 import org.repgroup.testkit.SimulatedReplicationGroup;
 
 /**
- * The chaos matrix (issue 7), scenario by scenario, each run for IMAP, POP and LMTP
- * against the testkit group (ENS: {@link EnsChaosTest}). Time that matters is either a
- * ManualClock (down marks, rechecks, windows, the flap schedule) or real timeouts with
- * bounds far from them. Scenario 5 is BURL's (BurlFetcherTest), scenario 9 is about
- * reads (IMAP here); docs/RELIABILITY.md has the matrix.
+ * The chaos matrix (issue 7), scenario by scenario, each one parameterised test run for
+ * every adapter it applies to, against the testkit group: the IMAP, POP and LMTP writers,
+ * the ENS subscriber (a read: never follows referrals, last good host first) and the ENS
+ * publisher (a fan-out to every available host, following a 307 once). Every server shows
+ * the same {@link Fault}s, so the arrangement is shared; what a scenario expects depends on
+ * the adapter's {@link AdapterUnderTest.Role}. Where one ENS run exercises both roles (total
+ * outage, mixed failures, the user's problem: the subscriber's events come through the
+ * publisher), it runs under the subscriber. ENS has no cached master: scenario 3 is "no event
+ * lost or doubled across a switchover" for the publisher, scenario 6 is not run for ENS (see
+ * docs/RELIABILITY.md). Time that matters is either a ManualClock (down marks, rechecks,
+ * windows, the flap schedule) or real timeouts with bounds far from them. Scenario 5 is BURL's
+ * (BurlFetcherTest), scenario 9 is about reads (IMAP's and the subscriber's).
  */
 @Timeout(60)
 class ChaosMatrixTest {
@@ -48,14 +76,31 @@ class ChaosMatrixTest {
 
   @AfterEach
   void tearDown() throws Exception {
-    for (AutoCloseable c : closeables) {
-      c.close();
+    for (int i = closeables.size() - 1; i >= 0; i--) {
+      closeables.get(i).close();
     }
     resources.close();
   }
 
-  static Stream<AdapterUnderTest> adapters() {
+  static Stream<AdapterUnderTest> all() {
     return AdapterUnderTest.all().stream();
+  }
+
+  static Stream<AdapterUnderTest> writers() {
+    return AdapterUnderTest.writers().stream();
+  }
+
+  static Stream<AdapterUnderTest> writersAndSubscriber() {
+    return AdapterUnderTest.writersAndSubscriber().stream();
+  }
+
+  static Stream<AdapterUnderTest> writersAndPublisher() {
+    return AdapterUnderTest.writersAndPublisher().stream();
+  }
+
+  /** Scenario 9 is about reads: IMAP's (through the IMAP adapter) and the ENS subscriber's. */
+  static Stream<AdapterUnderTest> readers() {
+    return Stream.of(new AdapterUnderTest.Imap(), new AdapterUnderTest.EnsSubscriber());
   }
 
   SimulatedReplicationGroup group(int master) {
@@ -101,8 +146,16 @@ class ChaosMatrixTest {
 
   /** Scenario 1: a black-holed first host costs the stagger once, then is skipped until one recheck. */
   @ParameterizedTest(name = "{0}")
-  @MethodSource("adapters")
+  @MethodSource("all")
   void blackHoledFirstHostIsPaidOnceThenProbedOncePerRecheck(AdapterUnderTest a) throws Exception {
+    switch (a.role()) {
+      case WRITE -> blackHoledFirstHostIsPaidOnceThenProbedOncePerRecheckByAWriter(a);
+      case READ -> subscriberPaysABlackHoledFirstHostOnceThenRechecksItOnce();
+      case FAN_OUT -> publisherSkipsABlackHoledHostUntilItsRecheckAndTheOthersStillTakeEveryEvent();
+    }
+  }
+
+  private void blackHoledFirstHostIsPaidOnceThenProbedOncePerRecheckByAWriter(AdapterUnderTest a) throws Exception {
     SimulatedReplicationGroup g = group(1);
     g.node(0).setFault(Fault.blackHole());
     ReplicationGroup rg = g.replicationGroup(a.protocol());
@@ -114,11 +167,11 @@ class ChaosMatrixTest {
       assertThat(s.host()).isEqualTo(g.node(1).address(a.protocol()));
       assertThat(s.trace().elapsed()).isLessThan(STAGGER.plus(POLICY.responseTimeout()));
     });
-    assertThat(a.server(g.node(0)).connectionCount()).as("one caller paid for the black hole").isEqualTo(1);
+    assertThat(a.server(g.node(0)).contactCount()).as("one caller paid for the black hole").isEqualTo(1);
     assertThat(cache.health(h1)).isEqualTo(AffinityCache.HostHealth.DOWN);
 
     concurrently(10, a, rg);
-    assertThat(a.server(g.node(0)).connectionCount()).as("skipped while marked down").isEqualTo(1);
+    assertThat(a.server(g.node(0)).contactCount()).as("skipped while marked down").isEqualTo(1);
 
     cacheClock.advance(cache.recheckInterval());
     assertThat(cache.health(h1)).isEqualTo(AffinityCache.HostHealth.RECHECK_DUE);
@@ -128,10 +181,10 @@ class ChaosMatrixTest {
       assertThat(s.host()).isEqualTo(g.node(1).address(a.protocol()));
       assertThat(s.trace().attempts()).as("nobody waited for the recheck").hasSize(1);
     });
-    await(() -> a.server(g.node(0)).connectionCount() == 2, "the recheck's connection");
+    await(() -> a.server(g.node(0)).contactCount() == 2, "the recheck's connection");
     await(() -> cache.health(h1) == AffinityCache.HostHealth.DOWN, "H1 down again: still silent");
     concurrently(5, a, rg);
-    assertThat(a.server(g.node(0)).connectionCount()).as("exactly one probe per recheck interval").isEqualTo(2);
+    assertThat(a.server(g.node(0)).contactCount()).as("exactly one probe per recheck interval").isEqualTo(2);
   }
 
   static void await(java.util.function.BooleanSupplier condition, String what) {
@@ -146,8 +199,16 @@ class ChaosMatrixTest {
 
   /** Scenario 4: loops and chains stop at the first revisit or the hop limit; strangers are never contacted. */
   @ParameterizedTest(name = "{0}")
-  @MethodSource("adapters")
+  @MethodSource("writersAndPublisher")
   void referralLoopStopsAtTheFirstRevisitListsThePathAndDropsTheCachedMaster(AdapterUnderTest a) throws Exception {
+    switch (a.role()) {
+      case WRITE -> referralLoopStopsAtTheFirstRevisitListsThePathAndDropsTheCachedMasterByAWriter(a);
+      case FAN_OUT -> publisherRedirectLoopsAndChainsAreNotTakenAndStrangersAreNeverContacted();
+      default -> throw new AssertionError(a + " does not run this scenario");
+    }
+  }
+
+  private void referralLoopStopsAtTheFirstRevisitListsThePathAndDropsTheCachedMasterByAWriter(AdapterUnderTest a) throws Exception {
     SimulatedReplicationGroup g = group(2);
     HostAddress n0 = g.node(0).address(a.protocol());
     HostAddress n1 = g.node(1).address(a.protocol());
@@ -166,7 +227,7 @@ class ChaosMatrixTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @MethodSource("adapters")
+  @MethodSource("writers")
   void selfReferralIsALoop(AdapterUnderTest a) throws Exception {
     SimulatedReplicationGroup g = group(2);
     a.refer(g.node(0), g.node(0).address(a.protocol()));
@@ -176,7 +237,7 @@ class ChaosMatrixTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @MethodSource("adapters")
+  @MethodSource("writers")
   void chainLongerThanTheHopLimitStops(AdapterUnderTest a) throws Exception {
     SimulatedReplicationGroup g = SimulatedReplicationGroup.builder().nodes(4).user("alice", "secret").startAsMaster(3).build();
     closeables.add(g);
@@ -187,11 +248,11 @@ class ChaosMatrixTest {
 
     assertThatThrownBy(() -> a.write(resources, twoHops, g.replicationGroup(a.protocol())))
         .satisfies(e -> assertThat(kindOf(e)).isEqualTo(FailureKind.REFERRAL_HOP_LIMIT));
-    assertThat(a.server(g.node(3)).connectionCount()).isZero();
+    assertThat(a.server(g.node(3)).contactCount()).isZero();
   }
 
   @ParameterizedTest(name = "{0}")
-  @MethodSource("adapters")
+  @MethodSource("writers")
   void referralOutOfTheGroupIsNeverContacted(AdapterUnderTest a) throws Exception {
     SimulatedReplicationGroup g = group(1);
     SimulatedReplicationGroup stranger = group(0);
@@ -200,7 +261,7 @@ class ChaosMatrixTest {
     AdapterUnderTest.Served s = a.write(resources, POLICY, g.replicationGroup(a.protocol()));
 
     assertThat(s.host()).isEqualTo(g.node(1).address(a.protocol()));
-    assertThat(a.server(stranger.node(0)).connectionCount()).isZero();
+    assertThat(a.server(stranger.node(0)).contactCount()).isZero();
   }
 
   /** Scenario 8's numbers, as the issue gives them: attempt timeout 2 s, deadline 4 s (the slow host answers after 3 s). */
@@ -209,8 +270,16 @@ class ChaosMatrixTest {
 
   /** Scenario 8: black-holed, refusing, slow and good in one deadline: served by the good one, in time. */
   @ParameterizedTest(name = "{0}")
-  @MethodSource("adapters")
+  @MethodSource("writersAndSubscriber")
   void mixedFailuresInOneDeadlineEndOnTheGoodHost(AdapterUnderTest a) throws Exception {
+    switch (a.role()) {
+      case WRITE -> mixedFailuresInOneDeadlineEndOnTheGoodHostByAWriter(a);
+      case READ -> mixedFailuresInOneDeadlineEndOnTheGoodHostForBothSides();
+      default -> throw new AssertionError(a + " does not run this scenario");
+    }
+  }
+
+  private void mixedFailuresInOneDeadlineEndOnTheGoodHostByAWriter(AdapterUnderTest a) throws Exception {
     SimulatedReplicationGroup g = SimulatedReplicationGroup.builder().nodes(4).user("alice", "secret").startAsMaster(3).build();
     closeables.add(g);
     g.node(0).setFault(Fault.blackHole());
@@ -227,8 +296,16 @@ class ChaosMatrixTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @MethodSource("adapters")
+  @MethodSource("writersAndSubscriber")
   void mixedFailuresWithNoGoodHostFailAtTheDeadlineNamingEveryHost(AdapterUnderTest a) throws Exception {
+    switch (a.role()) {
+      case WRITE -> mixedFailuresWithNoGoodHostFailAtTheDeadlineNamingEveryHostByAWriter(a);
+      case READ -> mixedFailuresWithNoGoodHostReportEveryHostWhileRetrying();
+      default -> throw new AssertionError(a + " does not run this scenario");
+    }
+  }
+
+  private void mixedFailuresWithNoGoodHostFailAtTheDeadlineNamingEveryHostByAWriter(AdapterUnderTest a) throws Exception {
     SimulatedReplicationGroup g = SimulatedReplicationGroup.builder().nodes(3).user("alice", "secret").startAsMaster(2).build();
     closeables.add(g);
     g.node(0).setFault(Fault.blackHole());
@@ -252,8 +329,16 @@ class ChaosMatrixTest {
 
   /** Scenario 10 (first half): the user's problem never marks the host down for the group. */
   @ParameterizedTest(name = "{0}")
-  @MethodSource("adapters")
+  @MethodSource("writersAndSubscriber")
   void usersProblemNeverMarksTheHostDownNorTriesOtherHosts(AdapterUnderTest a) throws Exception {
+    switch (a.role()) {
+      case WRITE -> usersProblemNeverMarksTheHostDownNorTriesOtherHostsByAWriter(a);
+      case READ -> rejectedRequestsNeverMarkHostsDownOnEitherSide();
+      default -> throw new AssertionError(a + " does not run this scenario");
+    }
+  }
+
+  private void usersProblemNeverMarksTheHostDownNorTriesOtherHostsByAWriter(AdapterUnderTest a) throws Exception {
     SimulatedReplicationGroup g = group(0);
     a.refuseAsUsersProblem(g.node(0));
     ReplicationGroup rg = ReplicationGroup.builder(g.name(), new StoreHostList(g.hostList(a.protocol()).hosts())).build();
@@ -261,14 +346,22 @@ class ChaosMatrixTest {
     assertThatThrownBy(() -> a.write(resources, POLICY, rg));
 
     assertThat(cache.health(g.node(0).address(a.protocol()))).isEqualTo(AffinityCache.HostHealth.UP);
-    assertThat(a.server(g.node(1)).connectionCount()).isZero();
-    assertThat(a.server(g.node(2)).connectionCount()).isZero();
+    assertThat(a.server(g.node(1)).contactCount()).isZero();
+    assertThat(a.server(g.node(2)).contactCount()).isZero();
   }
 
   /** Scenario 2: a host that greets and then goes silent costs its response timeout, inside the deadline. */
   @ParameterizedTest(name = "{0}")
-  @MethodSource("adapters")
+  @MethodSource("all")
   void hostSilentAfterItsGreetingIsLeftWithinTheDeadlineAndNotCached(AdapterUnderTest a) throws Exception {
+    switch (a.role()) {
+      case WRITE -> hostSilentAfterItsGreetingIsLeftWithinTheDeadlineAndNotCachedByAWriter(a);
+      case READ -> subscriberLeavesASilentLastGoodHostWithinTheDeadlineAndDropsIt();
+      case FAN_OUT -> publisherWithAFrozenHostReturnsWithinItsPerHostTimeout();
+    }
+  }
+
+  private void hostSilentAfterItsGreetingIsLeftWithinTheDeadlineAndNotCachedByAWriter(AdapterUnderTest a) throws Exception {
     SimulatedReplicationGroup g = group(1);
     g.node(0).setFault(Fault.stallAfterGreeting());
     ReplicationGroup rg = g.replicationGroup(a.protocol());
@@ -282,8 +375,16 @@ class ChaosMatrixTest {
 
   /** Scenario 2, variant: the master freezes in the middle of a command: a retryable error, within the timeouts. */
   @ParameterizedTest(name = "{0}")
-  @MethodSource("adapters")
+  @MethodSource("writersAndSubscriber")
   void masterFreezingMidCommandFailsThatCommandWithARetryableErrorAndIsDropped(AdapterUnderTest a) throws Exception {
+    switch (a.role()) {
+      case WRITE -> masterFreezingMidCommandFailsThatCommandWithARetryableErrorAndIsDroppedByAWriter(a);
+      case READ -> frozenStreamResumesOnTheNextHostAfterTheIdleTimeoutWithoutLossOrRepeat();
+      default -> throw new AssertionError(a + " does not run this scenario");
+    }
+  }
+
+  private void masterFreezingMidCommandFailsThatCommandWithARetryableErrorAndIsDroppedByAWriter(AdapterUnderTest a) throws Exception {
     SimulatedReplicationGroup g = group(1);
     ReplicationGroup rg = g.replicationGroup(a.protocol());
     HostAddress master = g.node(1).address(a.protocol());
@@ -321,8 +422,16 @@ class ChaosMatrixTest {
 
   /** Scenario 10 (second half): an old master flapping back does not pull traffic until it is stable. */
   @ParameterizedTest(name = "{0}")
-  @MethodSource("adapters")
+  @MethodSource("writersAndSubscriber")
   void flappingOldFirstHostGetsNoTrafficWithinItsStabilityWindow(AdapterUnderTest a) throws Exception {
+    switch (a.role()) {
+      case WRITE -> flappingOldFirstHostGetsNoTrafficWithinItsStabilityWindowByAWriter(a);
+      case READ -> returningFirstHostGetsNoNewSubscriptionsWithinItsStabilityWindow();
+      default -> throw new AssertionError(a + " does not run this scenario");
+    }
+  }
+
+  private void flappingOldFirstHostGetsNoTrafficWithinItsStabilityWindowByAWriter(AdapterUnderTest a) throws Exception {
     SimulatedReplicationGroup g = SimulatedReplicationGroup.builder().user("alice", "secret").classicFailover(true).build();
     closeables.add(g);
     ReplicationGroup rg = g.replicationGroup(a.protocol());
@@ -335,11 +444,11 @@ class ChaosMatrixTest {
     g.node(0).start();
     AffinityStore.of(cache).dropMaster(rg.name(), g.node(1).address(a.protocol()), Long.MAX_VALUE);
     AffinityStore.of(cache).markUp(g.node(0).address(a.protocol()));
-    int before = a.server(g.node(0)).connectionCount();
+    int before = a.server(g.node(0)).contactCount();
 
     assertThat(a.write(resources, POLICY, rg).host()).as("within its stability window the flapping host goes last")
         .isEqualTo(g.node(1).address(a.protocol()));
-    assertThat(a.server(g.node(0)).connectionCount()).isEqualTo(before);
+    assertThat(a.server(g.node(0)).contactCount()).isEqualTo(before);
   }
 
   /**
@@ -354,7 +463,7 @@ class ChaosMatrixTest {
   static final FailoverPolicy FLAP_POLICY = POLICY.toBuilder().stagger(Duration.ofSeconds(2)).build();
 
   @ParameterizedTest(name = "{0}")
-  @MethodSource("adapters")
+  @MethodSource("writers")
   void flappingOldMasterOnAScheduleIsFailedBackToAtMostOncePerStabilityWindow(AdapterUnderTest a) throws Exception {
     Duration window = Duration.ofSeconds(30);
     AffinityCache flapCache = AffinityCache.builder().ticker(cacheClock).recheckInterval(Duration.ofSeconds(5))
@@ -431,8 +540,16 @@ class ChaosMatrixTest {
 
   /** Scenario 7: the whole group down past the recheck interval, then back on new addresses: no restart needed. */
   @ParameterizedTest(name = "{0}")
-  @MethodSource("adapters")
+  @MethodSource("writersAndSubscriber")
   void totalOutageThenRecoveryOnNewAddresses(AdapterUnderTest a) throws Exception {
+    switch (a.role()) {
+      case WRITE -> totalOutageThenRecoveryOnNewAddressesByAWriter(a);
+      case READ -> subscriberAndPublisherRideOutATotalOutageAndRecoverOnNewAddresses();
+      default -> throw new AssertionError(a + " does not run this scenario");
+    }
+  }
+
+  private void totalOutageThenRecoveryOnNewAddressesByAWriter(AdapterUnderTest a) throws Exception {
     SimulatedReplicationGroup g = group(0);
     java.util.Map<String, java.net.InetAddress> dns = new java.util.concurrent.ConcurrentHashMap<>();
     java.net.InetAddress first = java.net.InetAddress.getByName("127.0.0.1");
@@ -476,7 +593,7 @@ class ChaosMatrixTest {
    * discovery serves everyone, and new connections to the new master stay under the rate cap (1,000/s here).
    */
   @ParameterizedTest(name = "{0}")
-  @MethodSource("adapters")
+  @MethodSource("writers")
   void masterDeathUnderManySessionsRespectsTheConnectionRateCap(AdapterUnderTest a) throws Exception {
     int sessions = 2000;
     double perSecond = 1000;
@@ -518,7 +635,7 @@ class ChaosMatrixTest {
 
     assertThat(deadAttempts.get()).as("attempts on the dead master").isEqualTo(1);
     assertThat(shared.counters().snapshot().discoveriesJoined()).as("the others joined one discovery").isPositive();
-    List<Long> accepted = a.server(g.node(1)).acceptTimes();
+    List<Long> accepted = ((ScriptedServer) a.server(g.node(1))).acceptTimes();
     long windowNanos = Duration.ofMillis(200).toNanos();
     int worst = 0;
     for (int i = 0, j = 0; i < accepted.size(); i++) {
@@ -539,8 +656,16 @@ class ChaosMatrixTest {
 
   /** Scenario 3: switchover with a warm cache; the cache flips once and older observations cannot flip it back. */
   @ParameterizedTest(name = "{0}")
-  @MethodSource("adapters")
+  @MethodSource("writersAndPublisher")
   void switchoverWithAWarmCacheFlipsTheCacheOnceAndForAll(AdapterUnderTest a) throws Exception {
+    switch (a.role()) {
+      case WRITE -> switchoverWithAWarmCacheFlipsTheCacheOnceAndForAllByAWriter(a);
+      case FAN_OUT -> switchoverDuringPublishesLosesNoEventReportedTakenAndDoublesNone();
+      default -> throw new AssertionError(a + " does not run this scenario");
+    }
+  }
+
+  private void switchoverWithAWarmCacheFlipsTheCacheOnceAndForAllByAWriter(AdapterUnderTest a) throws Exception {
     SimulatedReplicationGroup g = group(0);
     ReplicationGroup rg = g.replicationGroup(a.protocol());
     HostAddress h1 = g.node(0).address(a.protocol());
@@ -562,17 +687,26 @@ class ChaosMatrixTest {
         .as("writes in flight on the demoted master joined one discovery instead of each confirming H2").isPositive();
     // 50 writes run at once: those in flight at the flip reached H1; later ones go to H2 (a stagger
     // under load may still touch H1 on the side), so far from every write pays for H1.
-    assertThat(a.server(g.node(0)).connectionCount()).as("writes that reached the demoted H1").isLessThan(100);
+    assertThat(a.server(g.node(0)).contactCount()).as("writes that reached the demoted H1").isLessThan(100);
     assertThat(AffinityStore.of(cache).recordMaster(rg.name(), h1, beforeTheFlip, true)).as("a late answer from before the flip").isFalse();
     assertThat(cache.master(rg.name()).orElseThrow().host()).isEqualTo(h2);
-    int h1Before = a.server(g.node(0)).connectionCount();
+    int h1Before = a.server(g.node(0)).contactCount();
     assertThat(a.write(resources, POLICY, rg).trace().attempts()).as("new writes go straight to H2").hasSize(1);
-    assertThat(a.server(g.node(0)).connectionCount()).isEqualTo(h1Before);
+    assertThat(a.server(g.node(0)).contactCount()).isEqualTo(h1Before);
   }
 
   /** Scenario 9 (reads are IMAP's): a slow host keeps a trickle of reads, is never marked down, and earns traffic back. */
-  @org.junit.jupiter.api.Test
-  void slowButAliveHostLosesReadsWithoutBeingMarkedDownAndGetsThemBackGradually() throws Exception {
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("readers")
+  void slowButAliveHostLosesReadsWithoutBeingMarkedDownAndGetsThemBackGradually(AdapterUnderTest a) throws Exception {
+    switch (a.role()) {
+      case WRITE -> slowButAliveHostLosesImapReads();
+      case READ -> slowHostLosesNewSubscriptionsWithoutBeingMarkedDown();
+      default -> throw new AssertionError(a + " does not run this scenario");
+    }
+  }
+
+  private void slowButAliveHostLosesImapReads() throws Exception {
     SimulatedReplicationGroup g = SimulatedReplicationGroup.builder().user("alice", "secret")
         .imapReferral(org.repgroup.testkit.ImapReferralStyle.OK).startAsMaster(2).build();
     closeables.add(g);
@@ -614,5 +748,429 @@ class ChaosMatrixTest {
     }
     assertThat(inARow).as("the recovered host serves reads again").isEqualTo(4);
     assertThat(reads).as("gradually, through the probe share, not at once").isGreaterThan(4);
+  }
+
+  // ---- ENS: the subscriber (a read) and the publisher (a fan-out) ---------------------------
+
+  /** ENS's policy: the matrix's, with shorter reconnect back-off for the subscriber. */
+  static final FailoverPolicy ENS_POLICY = POLICY.toBuilder()
+      .retryInitialBackoff(Duration.ofMillis(50)).retryMaxBackoff(Duration.ofMillis(200)).build();
+  static final Duration PER_HOST = Duration.ofMillis(500);
+
+  SimulatedReplicationGroup ensGroup(int nodes, int master) {
+    SimulatedReplicationGroup g = SimulatedReplicationGroup.builder().nodes(nodes).startAsMaster(master).build();
+    closeables.add(g);
+    return g;
+  }
+
+  EnsPublisher publisher(RepgroupResources r, FailoverPolicy policy) {
+    return EnsPublisher.builder(r).policy(policy).perHostTimeout(PER_HOST).build();
+  }
+
+  static EnsEvent event(long uid) {
+    return EnsEvent.builder(EventType.NEW_MSG).mailbox("alice").uid(uid).build();
+  }
+
+  static void append(SimulatedReplicationGroup g, long uid) {
+    EnsEvent e = event(uid).withParameter("hostname", g.name());
+    g.eventLog().append(e.toReference(), EnsWire.eventJson(e));
+  }
+
+  /** Events and statuses a subscription reported. */
+  static final class Recorder implements EnsListener {
+    final List<Long> uids = new CopyOnWriteArrayList<>();
+    final List<SubscriptionStatus> statuses = new CopyOnWriteArrayList<>();
+
+    @Override
+    public void onEvent(EnsEvent event, String id) {
+      uids.add(event.uid().orElseThrow());
+    }
+
+    @Override
+    public void onError(MalformedEventException error) {
+      throw new AssertionError("no malformed events in these scenarios: " + error.getMessage());
+    }
+
+    @Override
+    public void onStatus(SubscriptionStatus status) {
+      statuses.add(status);
+    }
+  }
+
+  Subscription subscribe(RepgroupResources r, FailoverPolicy policy, Duration idle, ReplicationGroup g, Recorder rec) {
+    Subscription s = EnsSubscriber.builder(r).policy(policy).idleTimeout(idle).build().subscribe(g, EventFilter.all(), rec);
+    closeables.add(s);
+    return s;
+  }
+
+  Subscription subscribe(ReplicationGroup g, Recorder rec) {
+    return subscribe(resources, ENS_POLICY, Duration.ofSeconds(45), g, rec);
+  }
+
+  static boolean connected(Subscription s) {
+    return s.status().state() == SubscriptionStatus.State.CONNECTED;
+  }
+
+  private void subscriberPaysABlackHoledFirstHostOnceThenRechecksItOnce() throws Exception {
+    SimulatedReplicationGroup g = ensGroup(3, 1);
+    g.node(0).ens().setFault(Fault.blackHole());
+    ReplicationGroup rg = g.replicationGroup(Protocol.ENS);
+    HostAddress h1 = g.node(0).address(Protocol.ENS);
+    HostAddress h2 = g.node(1).address(Protocol.ENS);
+
+    List<Subscription> first = new ArrayList<>();
+    long start = System.nanoTime();
+    for (int i = 0; i < 20; i++) {
+      first.add(subscribe(rg, new Recorder()));
+    }
+    HostAddress h3 = g.node(2).address(Protocol.ENS);
+    for (Subscription s : first) {
+      await(() -> connected(s), "connected");
+      // H2, or H3 for a read that explores a host not measured yet: never the black hole.
+      assertThat(s.host()).hasValueSatisfying(h -> assertThat(h).isIn(h2, h3));
+    }
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).as("stagger plus one connection, not a timeout each")
+        .isLessThan(STAGGER.plus(ENS_POLICY.responseTimeout()).plusMillis(500));
+    assertThat(g.node(0).ens().requestCount()).as("one caller paid for the black hole").isEqualTo(1);
+    await(() -> cache.health(h1) == AffinityCache.HostHealth.DOWN, "H1 marked down");
+
+    for (int i = 0; i < 5; i++) {
+      Subscription s = subscribe(rg, new Recorder());
+      await(() -> connected(s), "connected");
+    }
+    assertThat(g.node(0).ens().requestCount()).as("skipped while marked down").isEqualTo(1);
+
+    cacheClock.advance(cache.recheckInterval());
+    for (int i = 0; i < 5; i++) {
+      Subscription s = subscribe(rg, new Recorder());
+      await(() -> connected(s), "connected");
+      assertThat(s.host()).hasValueSatisfying(h -> assertThat(h).isIn(h2, h3));
+    }
+    await(() -> cache.health(h1) == AffinityCache.HostHealth.DOWN, "H1 down again after its recheck");
+    assertThat(g.node(0).ens().requestCount()).as("exactly one recheck per interval").isEqualTo(2);
+  }
+
+  private void publisherSkipsABlackHoledHostUntilItsRecheckAndTheOthersStillTakeEveryEvent() throws Exception {
+    SimulatedReplicationGroup g = ensGroup(3, 1);
+    g.node(2).ens().setFault(Fault.blackHole());
+    ReplicationGroup rg = g.replicationGroup(Protocol.ENS);
+    HostAddress silent = g.node(2).address(Protocol.ENS);
+    EnsPublisher publisher = publisher(resources, ENS_POLICY);
+
+    long start = System.nanoTime();
+    PublishResult first = publisher.publish(rg, event(1));
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).as("bounded by the per-host timeout")
+        .isLessThan(PER_HOST.plusMillis(700));
+    assertThat(first.takenBy()).contains(g.node(1).address(Protocol.ENS));
+    assertThat(first.host(silent).outcome()).isEqualTo(HostPublish.Outcome.FAILED);
+    assertThat(cache.health(silent)).isEqualTo(AffinityCache.HostHealth.DOWN);
+
+    for (int i = 2; i <= 6; i++) {
+      PublishResult r = publisher.publish(rg, event(i));
+      assertThat(r.host(silent).outcome()).isEqualTo(HostPublish.Outcome.SKIPPED);
+      assertThat(r.anyTaken()).isTrue();
+    }
+    assertThat(g.node(2).ens().requestCount()).isEqualTo(1);
+
+    cacheClock.advance(cache.recheckInterval());
+    for (int i = 7; i <= 9; i++) {
+      publisher.publish(rg, event(i));
+    }
+    assertThat(g.node(2).ens().requestCount()).as("one recheck per interval").isEqualTo(2);
+    assertThat(g.eventLog().entries()).as("every event once, on the master").hasSize(9);
+  }
+
+  private void subscriberLeavesASilentLastGoodHostWithinTheDeadlineAndDropsIt() throws Exception {
+    SimulatedReplicationGroup g = ensGroup(3, 0);
+    ReplicationGroup rg = g.replicationGroup(Protocol.ENS);
+    HostAddress h1 = g.node(0).address(Protocol.ENS);
+    Subscription warm = subscribe(rg, new Recorder());
+    await(() -> connected(warm), "connected");
+    await(() -> cache.lastGoodHost(rg.name()).isPresent(), "the last good host recorded");
+    warm.close();
+    assertThat(cache.lastGoodHost(rg.name())).hasValueSatisfying(c -> assertThat(c.host()).isEqualTo(h1));
+    g.node(0).ens().setFault(Fault.blackHole());
+
+    long start = System.nanoTime();
+    Subscription s = subscribe(rg, new Recorder());
+    await(() -> connected(s), "connected elsewhere");
+
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(ENS_POLICY.deadline());
+    assertThat(s.host()).contains(g.node(1).address(Protocol.ENS));
+    await(() -> cache.lastGoodHost(rg.name()).map(c -> !c.host().equals(h1)).orElse(false),
+        "the silent host no longer the last good host");
+    // The stream opens (CONNECTED) just before the engine ends the operation and marks the silent host.
+    await(() -> cache.health(h1) == AffinityCache.HostHealth.DOWN, "the silent host marked down");
+  }
+
+  private void frozenStreamResumesOnTheNextHostAfterTheIdleTimeoutWithoutLossOrRepeat() throws Exception {
+    SimulatedReplicationGroup g = ensGroup(3, 0);
+    ReplicationGroup rg = g.replicationGroup(Protocol.ENS);
+    Recorder rec = new Recorder();
+    Duration idle = Duration.ofMillis(600);
+    Subscription s = subscribe(resources, ENS_POLICY, idle, rg, rec);
+    await(() -> connected(s), "connected");
+    for (long uid = 1; uid <= 3; uid++) {
+      append(g, uid);
+    }
+    await(() -> rec.uids.size() == 3, "events 1-3");
+
+    g.node(0).ens().setFault(Fault.stallAfterGreeting());
+    long frozeAt = System.nanoTime();
+    for (long uid = 4; uid <= 6; uid++) {
+      append(g, uid);
+    }
+    await(() -> rec.uids.size() == 6, "events 4-6 after the resume");
+
+    assertThat(rec.uids).containsExactly(1L, 2L, 3L, 4L, 5L, 6L);
+    assertThat(s.host()).contains(g.node(1).address(Protocol.ENS));
+    assertThat(Duration.ofNanos(System.nanoTime() - frozeAt)).as("the idle timeout plus a reconnect")
+        .isLessThan(idle.plus(ENS_POLICY.deadline()));
+    assertThat(cache.health(g.node(0).address(Protocol.ENS))).isEqualTo(AffinityCache.HostHealth.DOWN);
+  }
+
+  private void publisherWithAFrozenHostReturnsWithinItsPerHostTimeout() throws Exception {
+    SimulatedReplicationGroup g = ensGroup(3, 0);
+    g.node(1).ens().setFault(Fault.stallAfterGreeting());
+    ReplicationGroup rg = g.replicationGroup(Protocol.ENS);
+
+    long start = System.nanoTime();
+    PublishResult r = publisher(resources, ENS_POLICY).publish(rg, event(1));
+
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(PER_HOST.plusMillis(700));
+    assertThat(r.takenBy()).containsExactly(g.node(0).address(Protocol.ENS), g.node(2).address(Protocol.ENS));
+    assertThat(r.host(g.node(1).address(Protocol.ENS)).outcome()).isEqualTo(HostPublish.Outcome.FAILED);
+    assertThat(g.eventLog().entries()).hasSize(1);
+  }
+
+  private void switchoverDuringPublishesLosesNoEventReportedTakenAndDoublesNone() throws Exception {
+    SimulatedReplicationGroup g = ensGroup(3, 0);
+    ReplicationGroup rg = g.replicationGroup(Protocol.ENS);
+    EnsPublisher publisher = publisher(resources, ENS_POLICY);
+    ExecutorService pool = Executors.newFixedThreadPool(20);
+    List<Future<PublishResult>> fs = new ArrayList<>();
+    try {
+      for (int i = 1; i <= 100; i++) {
+        long uid = i;
+        fs.add(pool.submit(() -> publisher.publish(rg, event(uid))));
+        if (i == 50) {
+          g.switchover(1);
+        }
+      }
+      Map<Long, Boolean> taken = new ConcurrentHashMap<>();
+      for (Future<PublishResult> f : fs) {
+        PublishResult r = f.get();
+        taken.put(r.event().uid().orElseThrow(), r.anyTaken());
+      }
+      Map<Long, Integer> inLog = new ConcurrentHashMap<>();
+      for (var e : g.eventLog().entries()) {
+        long uid = Long.parseLong(e.reference().replaceAll(".*imapUid=(\\d+).*", "$1"));
+        inLog.merge(uid, 1, Integer::sum);
+      }
+      assertThat(inLog.values()).as("no event doubled").allMatch(n -> n == 1);
+      taken.forEach((uid, t) -> assertThat(inLog.containsKey(uid)).as("event " + uid + " reported taken=" + t)
+          .isEqualTo(t));
+      assertThat(taken.values().stream().filter(t -> t).count()).as("nearly all got through").isGreaterThan(90);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private void publisherRedirectLoopsAndChainsAreNotTakenAndStrangersAreNeverContacted() throws Exception {
+    SimulatedReplicationGroup g = ensGroup(3, 2);
+    SimulatedReplicationGroup stranger = ensGroup(1, 0);
+    ReplicationGroup rg = g.replicationGroup(Protocol.ENS);
+    HostAddress n0 = g.node(0).address(Protocol.ENS);
+    HostAddress n1 = g.node(1).address(Protocol.ENS);
+    HostAddress n2 = g.node(2).address(Protocol.ENS);
+    EnsPublisher publisher = publisher(resources, ENS_POLICY);
+
+    g.node(0).ens().redirectPublishesTo(() -> n1);
+    g.node(1).ens().redirectPublishesTo(() -> n0);
+    g.node(2).ens().redirectPublishesTo(() -> n2);
+    PublishResult loops = publisher.publish(rg, event(1));
+    assertThat(loops.anyTaken()).isFalse();
+    assertThat(loops.host(n0).detail()).contains("redirect loop: " + n0 + " -> " + n1 + " -> " + n0);
+    assertThat(loops.host(n2).detail()).contains("redirects to itself");
+
+    g.node(0).ens().redirectPublishesTo(() -> n1);
+    g.node(1).ens().redirectPublishesTo(() -> n2);
+    g.node(2).ens().redirectPublishesTo(() -> stranger.node(0).address(Protocol.ENS));
+    PublishResult chain = publisher.publish(rg, event(2));
+    assertThat(chain.anyTaken()).isFalse();
+    assertThat(chain.host(n0).detail()).contains("redirect chain: " + n0 + " -> " + n1 + " -> " + n2);
+    assertThat(chain.host(n2).detail()).contains("not in group");
+    assertThat(stranger.node(0).ens().requestCount()).as("the host outside the group").isZero();
+    assertThat(g.eventLog().entries()).isEmpty();
+    for (HostAddress h : List.of(n0, n1, n2)) {
+      assertThat(cache.health(h)).as("a redirect is an answer, not an outage").isEqualTo(AffinityCache.HostHealth.UP);
+    }
+  }
+
+  private void subscriberAndPublisherRideOutATotalOutageAndRecoverOnNewAddresses() throws Exception {
+    SimulatedReplicationGroup g = ensGroup(3, 0);
+    Map<String, InetAddress> dns = new ConcurrentHashMap<>();
+    List<HostAddress> named = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      dns.put("h" + i + ".chaos.test", InetAddress.getByName("127.0.0.1"));
+      named.add(HostAddress.of("h" + i + ".chaos.test", g.node(i).address(Protocol.ENS).port().orElseThrow()));
+    }
+    RepgroupResources controlled = RepgroupResources.builder().affinityCache(cache)
+        .resolver(host -> List.of(Optional.ofNullable(dns.get(host)).orElseThrow(() -> new UnknownHostException(host))))
+        .build();
+    closeables.add(controlled);
+    ReplicationGroup rg = ReplicationGroup.builder("named", new StoreHostList(named)).build();
+    Recorder rec = new Recorder();
+    Subscription s = subscribe(controlled, ENS_POLICY, Duration.ofSeconds(45), rg, rec);
+    EnsPublisher publisher = publisher(controlled, ENS_POLICY);
+    await(() -> connected(s), "connected");
+    PublishResult before = publisher.publish(rg, event(1));
+    assertThat(before.anyTaken()).as(before.toString()).isTrue();
+    await(() -> rec.uids.contains(1L), "event 1");
+
+    for (int i = 0; i < 3; i++) {
+      g.node(i).stop();
+    }
+    await(() -> s.status().state() == SubscriptionStatus.State.ALL_HOSTS_DOWN, "the outage reported");
+    for (HostAddress h : named) {
+      assertThat(s.status().detail()).contains(h.toString());
+    }
+    PublishResult during = publisher.publish(rg, event(2));
+    assertThat(during.anyTaken()).isFalse();
+    assertThat(during.hosts()).allSatisfy(h -> assertThat(h.detail()).isNotBlank());
+    cacheClock.advance(cache.recheckInterval().plusSeconds(1));
+
+    InetAddress moved = InetAddress.getByName("127.0.0.2");
+    for (int i = 0; i < 3; i++) {
+      g.node(i).moveTo(moved);
+      dns.put("h" + i + ".chaos.test", moved);
+    }
+    for (int i = 0; i < 3; i++) {
+      g.node(i).start();
+    }
+    await(() -> connected(s), "the subscription back without a restart");
+    assertThat(s.host()).hasValueSatisfying(h -> assertThat(named).contains(h));
+    // The subscriber kept trying through the outage (until its deadline), so some down marks are newer
+    // than the first advance: let their recheck interval pass too.
+    cacheClock.advance(cache.recheckInterval().plusSeconds(1));
+    // A host whose recheck another client (here the subscriber's probe) is running counts as down
+    // until it reports; the publisher would skip it. Publish once no recheck is in flight.
+    await(() -> named.stream().allMatch(h -> cache.health(rg.resolve(h, Protocol.ENS)) != AffinityCache.HostHealth.DOWN),
+        "no recheck in flight");
+    PublishResult after = publisher.publish(rg, event(3));
+    assertThat(after.anyTaken()).as(after.toString()).isTrue();
+    await(() -> rec.uids.contains(3L), "event 3 after the recovery");
+    assertThat(rec.uids).containsExactly(1L, 3L);
+  }
+
+  private void mixedFailuresInOneDeadlineEndOnTheGoodHostForBothSides() throws Exception {
+    SimulatedReplicationGroup g = ensGroup(4, 3);
+    g.node(0).ens().setFault(Fault.blackHole());
+    g.node(1).ens().setFault(Fault.refuse());
+    g.node(2).ens().setFault(Fault.slow(Duration.ofSeconds(3)));
+    FailoverPolicy tight = SCENARIO_8;
+    ReplicationGroup rg = g.replicationGroup(Protocol.ENS);
+
+    long start = System.nanoTime();
+    Subscription s = subscribe(resources, tight, Duration.ofSeconds(45), rg, new Recorder());
+    await(() -> connected(s), "connected");
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(tight.deadline());
+    assertThat(s.host()).contains(g.node(3).address(Protocol.ENS));
+
+    start = System.nanoTime();
+    PublishResult r = EnsPublisher.builder(resources).policy(tight).perHostTimeout(tight.responseTimeout()).build()
+        .publish(rg, event(1));
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).as("each host's time is the attempt timeout, all at once")
+        .isLessThan(tight.responseTimeout().plusMillis(700));
+    assertThat(r.takenBy()).containsExactly(g.node(3).address(Protocol.ENS));
+    for (int i = 0; i < 3; i++) {
+      assertThat(r.host(g.node(i).address(Protocol.ENS)).outcome()).isIn(HostPublish.Outcome.FAILED,
+          HostPublish.Outcome.SKIPPED);
+      assertThat(r.host(g.node(i).address(Protocol.ENS)).detail()).isNotBlank();
+    }
+  }
+
+  private void mixedFailuresWithNoGoodHostReportEveryHostWhileRetrying() throws Exception {
+    SimulatedReplicationGroup g = ensGroup(3, 2);
+    g.node(0).ens().setFault(Fault.blackHole());
+    g.node(1).ens().setFault(Fault.refuse());
+    g.node(2).ens().setFault(Fault.slow(Duration.ofSeconds(3)));
+    FailoverPolicy tight = SCENARIO_8.toBuilder().maxPasses(1).build();
+    ReplicationGroup rg = g.replicationGroup(Protocol.ENS);
+
+    long start = System.nanoTime();
+    Subscription s = subscribe(resources, tight, Duration.ofSeconds(45), rg, new Recorder());
+    await(() -> s.status().state() == SubscriptionStatus.State.ALL_HOSTS_DOWN, "the outage reported");
+
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).as("the deadline plus a small margin")
+        .isLessThan(tight.deadline().plusMillis(700));
+    for (int i = 0; i < 3; i++) {
+      assertThat(s.status().detail()).contains(g.node(i).address(Protocol.ENS).toString());
+    }
+  }
+
+  private void slowHostLosesNewSubscriptionsWithoutBeingMarkedDown() throws Exception {
+    SimulatedReplicationGroup g = ensGroup(3, 2);
+    ReplicationGroup rg = g.replicationGroup(Protocol.ENS);
+    HostAddress slow = g.node(0).address(Protocol.ENS);
+    g.node(0).ens().setFault(Fault.slow(Duration.ofMillis(60)));
+    // A stagger well above the slow host's 60 ms: it is slow, not silent, and a cold client's first
+    // call must not be staggered away from it.
+    FailoverPolicy policy = ENS_POLICY.toBuilder().slowHostProbeEvery(4).stagger(Duration.ofMillis(500)).build();
+
+    // Latencies are learnt from the subscriptions themselves: the slow first host serves until a
+    // probe subscription measures another host.
+    List<HostAddress> served = new ArrayList<>();
+    for (int i = 0; i < 24; i++) {
+      Subscription s = subscribe(resources, policy, Duration.ofSeconds(45), rg, new Recorder());
+      await(() -> connected(s), "connected");
+      served.add(s.host().orElseThrow());
+      s.close();
+    }
+
+    assertThat(served.get(0)).as("nothing measured yet: list order").isEqualTo(slow);
+    List<HostAddress> last16 = served.subList(8, 24);
+    assertThat(last16.stream().filter(slow::equals).count()).as("once measured, only the probe share: " + served)
+        .isLessThanOrEqualTo(5);
+    assertThat(last16.stream().filter(slow::equals).count()).as("still probed: " + served).isPositive();
+    assertThat(cache.health(slow)).as("slow is not dead").isEqualTo(AffinityCache.HostHealth.UP);
+  }
+
+  private void rejectedRequestsNeverMarkHostsDownOnEitherSide() throws Exception {
+    SimulatedReplicationGroup g = ensGroup(3, 0);
+    ReplicationGroup rg = g.replicationGroup(Protocol.ENS);
+    g.node(0).ens().failSubscriptionsWith(400);
+    g.node(0).ens().failPublishesWith(400);
+
+    Subscription s = subscribe(rg, new Recorder());
+    await(() -> s.status().state() == SubscriptionStatus.State.REJECTED, "rejected");
+    PublishResult r = publisher(resources, ENS_POLICY).publish(rg, event(1));
+
+    assertThat(r.host(g.node(0).address(Protocol.ENS)).outcome()).isEqualTo(HostPublish.Outcome.FAILED);
+    assertThat(cache.health(g.node(0).address(Protocol.ENS))).isEqualTo(AffinityCache.HostHealth.UP);
+    assertThat(g.node(1).ens().subscribeCount()).as("a rejected request is not shopped around").isZero();
+  }
+
+  private void returningFirstHostGetsNoNewSubscriptionsWithinItsStabilityWindow() throws Exception {
+    SimulatedReplicationGroup g = ensGroup(3, 1);
+    ReplicationGroup rg = g.replicationGroup(Protocol.ENS);
+    HostAddress h1 = g.node(0).address(Protocol.ENS);
+    g.node(0).ens().setFault(Fault.refuse());
+    Subscription before = subscribe(rg, new Recorder());
+    await(() -> connected(before), "connected");
+    assertThat(before.host()).contains(g.node(1).address(Protocol.ENS));
+    before.close();
+
+    // H1 comes back and is seen up again; the cache forgets the last good host meanwhile.
+    g.node(0).ens().clearFault();
+    AffinityStore.of(cache).markUp(h1);
+    AffinityStore.of(cache).dropLastGoodHost(rg.name(), g.node(1).address(Protocol.ENS), Long.MAX_VALUE);
+    int h1Requests = g.node(0).ens().requestCount();
+    Subscription s = subscribe(rg, new Recorder());
+    await(() -> connected(s), "connected");
+
+    assertThat(s.host()).as("within its window the returning host goes last")
+        .hasValueSatisfying(h -> assertThat(h).isNotEqualTo(h1));
+    assertThat(g.node(0).ens().requestCount()).isEqualTo(h1Requests);
   }
 }

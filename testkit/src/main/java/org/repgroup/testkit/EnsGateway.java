@@ -10,12 +10,18 @@ import java.net.Socket;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.repgroup.core.HostAddress;
@@ -26,29 +32,48 @@ import org.repgroup.core.internal.Json;
  * 127.0.0.1: {@code POST /ens/v1/events} appends to an {@link EnsEventLog},
  * {@code GET /ens/v1/events?match=...} streams matching events as Server-Sent
  * Events and resumes after {@code Last-Event-ID}. A replica's gateway answers
- * publishes with {@code 307} to the master. Faults: fail publishes with a
- * status, break streams after N events, stop (connections refused), and the
- * {@link Fault}s an HTTP server can show ({@link #setFault}).
+ * publishes with {@code 307} to the master.
+ *
+ * <p>Scripted like the line servers, on the same {@link Fault} values: a standing
+ * fault ({@link #setFault}) and a queue of per-request scripts ({@link #enqueue}: each
+ * request takes the next one, as MockWebServer's responses do). What HTTP can show:
+ * <ul>
+ *   <li>{@link Fault#refuse()} (standing only): the port closes until {@link #clearFault()};
+ *   <li>{@link Fault#blackHole()}: requests are read and never answered;
+ *   <li>{@link Fault#stallAfterGreeting()}: a subscription gets its {@code 200} and the stream's opening
+ *       comment, then silence (no events, no keep-alives); a publish is never answered; streams
+ *       already open freeze the same way (as they do under a standing {@link Fault#blackHole()});
+ *   <li>{@link Fault#slow(Duration)}: every answer, and every event on a stream, comes after the delay;
+ *   <li>{@link Fault#trickleGreeting(Duration)}: every response body goes out one byte per interval
+ *       (status and headers at once); {@link Fault#trickleReply(String, Duration)} with {@code "GET"}
+ *       or {@code "POST"}: the bodies of that method's responses;
+ *   <li>{@link Fault#garbageGreeting()}, {@link Fault#oversizedLine(long)}, {@link Fault#endlessGreeting()}:
+ *       a {@code 200} whose body is binary junk (then closed), one line of that length with no line
+ *       end (then silence), or bytes for ever (streamed, never buffered).
+ * </ul>
+ * Held requests are let go (closed unanswered) when the standing fault is cleared or the gateway
+ * stops. Also: fail publishes or subscriptions with a status, break streams after N events.
  */
-public final class EnsGateway implements AutoCloseable {
+public final class EnsGateway extends FaultedServer {
 
   /** Interval of keep-alive comments on an idle stream: 15 s. */
   public static final Duration KEEP_ALIVE = Duration.ofSeconds(15);
+
+  private static final byte[] GARBAGE = {0, (byte) 0xff, 0x1b, '[', 0x7f, (byte) 0x80, 0x02, '\r', '\n'};
 
   private final EnsEventLog log;
   private final String name;
   private final List<String> published = new CopyOnWriteArrayList<>();
   private final List<OutputStream> streams = new CopyOnWriteArrayList<>();
+  private final BlockingQueue<EnsRequest> received = new LinkedBlockingQueue<>();
   private final AtomicInteger subscribeCount = new AtomicInteger();
   private final AtomicInteger publishCount = new AtomicInteger();
+  private final AtomicInteger requestCount = new AtomicInteger();
+  private final List<Long> requestTimes = new CopyOnWriteArrayList<>();
   private volatile Supplier<HostAddress> redirectTo = () -> null;
   private volatile int failPublishesWith;
   private volatile int failSubscriptionsWith;
   private volatile int breakStreamsAfter = -1;
-  private final AtomicInteger requestCount = new AtomicInteger();
-  private final List<Long> requestTimes = new CopyOnWriteArrayList<>();
-  private final Object faultLock = new Object();
-  private volatile Fault fault;
   private volatile boolean running;
   private volatile InetAddress bindAddress = InetAddress.getLoopbackAddress();
   private HttpServer server;
@@ -62,19 +87,20 @@ public final class EnsGateway implements AutoCloseable {
   }
 
   EnsGateway(EnsEventLog log, String name) {
+    super(name);
     this.log = log;
     this.name = name;
   }
 
-  /** Listens on 127.0.0.1 (an ephemeral port the first time, the same port after a restart). */
+  // ---- lifecycle -------------------------------------------------------------------------
+
+  @Override
   public synchronized EnsGateway start() throws IOException {
     if (server != null) {
       return this;
     }
-    if (portHold != null) {
-      portHold.close();
-      portHold = null;
-    }
+    PortHold.release(portHold);
+    portHold = null;
     HttpServer s = HttpServer.create(new InetSocketAddress(bindAddress, port), 50);
     AtomicInteger n = new AtomicInteger();
     threads = Executors.newCachedThreadPool(r -> {
@@ -92,6 +118,7 @@ public final class EnsGateway implements AutoCloseable {
   }
 
   /** Stops listening and cuts every open stream; the port refuses connections until {@link #start()}. */
+  @Override
   public synchronized void stop() {
     if (server == null) {
       return;
@@ -104,37 +131,23 @@ public final class EnsGateway implements AutoCloseable {
       }
     }
     streams.clear();
-    synchronized (faultLock) {
-      running = false;
-      faultLock.notifyAll();
-    }
+    running = false;
+    faults.wake();
     server.stop(0);
     threads.shutdownNow();
     server = null;
-    try {
-      Socket hold = new Socket();
-      hold.setReuseAddress(true);
-      hold.bind(new InetSocketAddress(bindAddress, port));
-      portHold = hold;
-    } catch (IOException e) {
-      portHold = null;
-    }
+    portHold = PortHold.bind(bindAddress, port);
   }
 
   @Override
   public synchronized void close() {
     stop();
-    if (portHold != null) {
-      try {
-        portHold.close();
-      } catch (IOException ignored) {
-        // released
-      }
-      portHold = null;
-    }
+    PortHold.release(portHold);
+    portHold = null;
   }
 
   /** The listening address (127.0.0.1 unless moved) and the port. */
+  @Override
   public synchronized HostAddress address() {
     if (port == 0) {
       throw new IllegalStateException(name + " has not been started");
@@ -144,59 +157,62 @@ public final class EnsGateway implements AutoCloseable {
 
   /** Listens on {@code address} from the next {@link #start()} on (same port), like a host moved to a new IP. */
   public synchronized void bindAddress(InetAddress address) {
-    this.bindAddress = java.util.Objects.requireNonNull(address, "address");
+    this.bindAddress = Objects.requireNonNull(address, "address");
+  }
+
+  // ---- faults and scripts ----------------------------------------------------------------
+
+  @Override
+  void closePort() {
+    stop();
+  }
+
+  @Override
+  void reopenPort() throws IOException {
+    start();
   }
 
   /**
-   * Applies {@code fault} from now on, as HTTP can show it:
-   * <ul>
-   *   <li>{@link Fault#refuse()}: the port closes (connections refused) until {@link #clearFault()};
-   *   <li>{@link Fault#blackHole()}: connections are accepted, requests read and never answered;
-   *   <li>{@link Fault#stallAfterGreeting()}: a subscription gets its {@code 200} and the stream's opening
-   *       comment, then silence (no events, no keep-alives); a publish is never answered; streams
-   *       already open freeze the same way (as they do under {@link Fault#blackHole()});
-   *   <li>{@link Fault#slow(Duration)}: every answer, and every event on a stream, comes after the delay.
-   * </ul>
-   * Held requests are let go (closed unanswered) when the fault is cleared or the gateway stops.
+   * Queues {@code script} for the next request (HTTP connections carry several requests, so the
+   * request is the unit here). Only the script's fault applies: greetings and command handlers are
+   * for the line servers.
    *
-   * @throws IllegalArgumentException for a fault HTTP cannot show here (garbage, resets, oversized lines)
+   * @throws IllegalArgumentException for a script with a greeting or handlers, or a fault HTTP cannot show
    */
-  public void setFault(Fault fault) {
-    java.util.Objects.requireNonNull(fault, "fault");
-    switch (fault.kind()) {
-      case REFUSE, BLACK_HOLE, STALL_AFTER_GREETING, SLOW -> { }
-      default -> throw new IllegalArgumentException(
-          "the ENS gateway supports refuse, blackHole, stallAfterGreeting and slow, not " + fault.kind());
+  @Override
+  public void enqueue(ConnectionScript script) {
+    if (script.greeting().isPresent() || !script.handlers().isEmpty()) {
+      throw new IllegalArgumentException(name + ": an ENS request script takes a fault only, not greetings or "
+          + "command handlers: " + script);
     }
-    synchronized (faultLock) {
-      this.fault = fault;
-      faultLock.notifyAll();
-    }
-    if (fault.kind() == Fault.Kind.REFUSE) {
-      stop();
+    faults.enqueue(script);
+  }
+
+  /** What HTTP can show (see the class comment); resets, command stalls, literal greetings and stops cannot. */
+  @Override
+  void checkSupported(Fault f) {
+    boolean shown = f instanceof Fault.Refuse || f instanceof Fault.BlackHole || f instanceof Fault.StallAfterGreeting
+        || f instanceof Fault.Slow || f instanceof Fault.GarbageGreeting || f instanceof Fault.OversizedLine
+        || f instanceof Fault.EndlessGreeting || f instanceof Fault.TrickleGreeting
+        || f instanceof Fault.TrickleReply t && (t.verb().equals("GET") || t.verb().equals("POST"));
+    if (!shown) {
+      throw new IllegalArgumentException("the ENS gateway cannot show " + f + ": it shows refuse, blackHole, "
+          + "stallAfterGreeting, slow, garbageGreeting, oversizedLine, endlessGreeting, trickleGreeting and "
+          + "trickleReply(GET or POST)");
     }
   }
 
-  /** Removes the fault; after {@link Fault#refuse()} the gateway listens again on the same port. */
-  public void clearFault() {
-    Fault previous;
-    synchronized (faultLock) {
-      previous = fault;
-      fault = null;
-      faultLock.notifyAll();
-    }
-    if (previous != null && previous.kind() == Fault.Kind.REFUSE) {
-      try {
-        start();
-      } catch (IOException e) {
-        throw new IllegalStateException(name + ": cannot listen again on port " + port + ": " + e.getMessage(), e);
-      }
-    }
-  }
+  // ---- what clients sent -----------------------------------------------------------------
 
   /** HTTP requests received, any method and outcome (held ones included). */
   public int requestCount() {
     return requestCount.get();
+  }
+
+  /** Requests received: the unit faults and scripts apply to here. */
+  @Override
+  public int contactCount() {
+    return requestCount();
   }
 
   /** {@link System#nanoTime()} of each request received, in order. */
@@ -204,46 +220,18 @@ public final class EnsGateway implements AutoCloseable {
     return List.copyOf(requestTimes);
   }
 
-  /** Holds the request while {@code f} is in force and the gateway runs. */
-  private void hold(Fault f) {
-    synchronized (faultLock) {
-      while (fault == f && running) {
-        try {
-          faultLock.wait();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          return;
-        }
-      }
+  /**
+   * The next request received (in order of arrival), waiting up to {@code timeout}; each is
+   * returned once, like MockWebServer's {@code takeRequest}.
+   *
+   * @throws TimeoutException naming the gateway, when none arrives in time
+   */
+  public EnsRequest takeRequest(Duration timeout) throws InterruptedException, TimeoutException {
+    EnsRequest r = received.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    if (r == null) {
+      throw new TimeoutException(name + ": no request within " + timeout.toMillis() + " ms");
     }
-  }
-
-  /** The server side of a slow host: waits {@code delay}, less if the gateway stops. */
-  private void pause(Duration delay) {
-    long end = System.nanoTime() + delay.toNanos();
-    synchronized (faultLock) {
-      for (long left = end - System.nanoTime(); left > 0 && running; left = end - System.nanoTime()) {
-        try {
-          java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(faultLock, left);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          return;
-        }
-      }
-    }
-  }
-
-  /** The fault in force if it freezes open streams (stall after greeting, black hole), else {@code null}. */
-  private Fault freezingFault() {
-    Fault f = fault;
-    return f != null && (f.kind() == Fault.Kind.STALL_AFTER_GREETING || f.kind() == Fault.Kind.BLACK_HOLE) ? f : null;
-  }
-
-  private void delayIfSlow() {
-    Fault f = fault;
-    if (f != null && f.kind() == Fault.Kind.SLOW) {
-      pause(f.delay());
-    }
+    return r;
   }
 
   /** The log this gateway serves. */
@@ -286,49 +274,168 @@ public final class EnsGateway implements AutoCloseable {
     return subscribeCount.get();
   }
 
+  // ---- one request -----------------------------------------------------------------------
+
+  /** One request and the plan it follows. */
+  private final class Exchange {
+    final HttpExchange ex;
+    final FaultCore.Plan plan;
+    final String method;
+    final String body;
+
+    Exchange(HttpExchange ex, FaultCore.Plan plan, String body) {
+      this.ex = ex;
+      this.plan = plan;
+      this.method = ex.getRequestMethod();
+      this.body = body;
+    }
+
+    Fault fault() {
+      return plan.fault();
+    }
+
+    /** The fault in force if it freezes open streams (stall after greeting, black hole), else {@code null}. */
+    Fault freezing() {
+      Fault f = fault();
+      return f instanceof Fault.StallAfterGreeting || f instanceof Fault.BlackHole ? f : null;
+    }
+
+    /** Holds the request while {@code f} is in force and the gateway runs. */
+    void hold(Fault f) {
+      try {
+        plan.holdWhile(f, () -> running);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+
+    void delayIfSlow() {
+      if (fault() instanceof Fault.Slow slow) {
+        pause(slow.delay());
+      }
+    }
+
+    /** The server side of a slow or trickling host: waits {@code delay}, less if the gateway stops. */
+    void pause(Duration delay) {
+      try {
+        plan.pause(delay, () -> running);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+
+    /** The interval between body bytes when this response is trickled, else {@code null}. */
+    Duration trickle() {
+      Fault f = fault();
+      if (f instanceof Fault.TrickleGreeting t) {
+        return t.perByte();
+      }
+      return f instanceof Fault.TrickleReply t && t.verb().equals(method) ? t.perByte() : null;
+    }
+
+    /** Writes body bytes, one at a time with a pause while trickling. */
+    void write(OutputStream out, byte[] bytes) throws IOException {
+      Duration t = trickle();
+      if (t == null) {
+        out.write(bytes);
+        out.flush();
+        return;
+      }
+      for (byte b : bytes) {
+        if (!running) {
+          throw new IOException("gateway stopped");
+        }
+        out.write(b);
+        out.flush();
+        pause(t);
+      }
+    }
+
+    void reply(int status, String json) throws IOException {
+      byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
+      ex.getResponseHeaders().add("Content-Type", "application/json");
+      ex.sendResponseHeaders(status, bytes.length);
+      write(ex.getResponseBody(), bytes);
+    }
+  }
+
   private void handle(HttpExchange ex) throws IOException {
     requestCount.incrementAndGet();
     requestTimes.add(System.nanoTime());
     try (ex) {
-      Fault f = fault;
-      if (f != null && (f.kind() == Fault.Kind.BLACK_HOLE
-          || (f.kind() == Fault.Kind.STALL_AFTER_GREETING && !ex.getRequestMethod().equals("GET")))) {
-        ex.getRequestBody().readAllBytes();
-        hold(f);
+      String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+      received.add(new EnsRequest(ex.getRequestMethod(), ex.getRequestURI().toString(), ex.getRequestHeaders(), body));
+      Exchange x = new Exchange(ex, faults.next(), body);
+      Fault f = x.fault();
+      if (f instanceof Fault.BlackHole || (f instanceof Fault.StallAfterGreeting && !x.method.equals("GET"))) {
+        x.hold(f);
         return;
       }
-      delayIfSlow();
-      switch (ex.getRequestMethod()) {
-        case "POST" -> publish(ex);
-        case "GET" -> subscribe(ex);
-        default -> reply(ex, 405, error("method-not-allowed", ex.getRequestMethod()));
+      x.delayIfSlow();
+      if (f instanceof Fault.GarbageGreeting || f instanceof Fault.OversizedLine || f instanceof Fault.EndlessGreeting) {
+        junkBody(x, f);
+        return;
+      }
+      switch (x.method) {
+        case "POST" -> publish(x);
+        case "GET" -> subscribe(x);
+        default -> x.reply(405, error("method-not-allowed", x.method));
       }
     }
   }
 
-  private void publish(HttpExchange ex) throws IOException {
+  /** A {@code 200} whose body is junk, one unending line, or bytes for ever. */
+  private void junkBody(Exchange x, Fault f) throws IOException {
+    x.ex.getResponseHeaders().add("Content-Type", x.method.equals("GET") ? "text/event-stream" : "application/json");
+    x.ex.sendResponseHeaders(200, 0);
+    OutputStream out = x.ex.getResponseBody();
+    if (f instanceof Fault.GarbageGreeting) {
+      x.write(out, GARBAGE);
+      return;
+    }
+    streams.add(out);
+    try {
+      byte[] chunk = new byte[64 * 1024];
+      Arrays.fill(chunk, (byte) 'x');
+      long length = f instanceof Fault.OversizedLine o ? o.length() : Long.MAX_VALUE;
+      for (long left = length; left > 0 && running; ) {
+        int n = (int) Math.min(chunk.length, left);
+        x.write(out, n == chunk.length ? chunk : Arrays.copyOf(chunk, n));
+        if (length != Long.MAX_VALUE) {
+          left -= n;
+        }
+      }
+      if (f instanceof Fault.OversizedLine) {
+        x.hold(f);
+      }
+    } finally {
+      streams.remove(out);
+    }
+  }
+
+  private void publish(Exchange x) throws IOException {
     publishCount.incrementAndGet();
-    String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+    HttpExchange ex = x.ex;
     HostAddress master = redirectTo.get();
     if (master != null) {
       ex.getResponseHeaders().add("Location", "http://" + master + "/ens/v1/events");
-      reply(ex, 307, error("not-master", "publish on the master " + master));
+      x.reply(307, error("not-master", "publish on the master " + master));
       return;
     }
     if (failPublishesWith != 0) {
-      reply(ex, failPublishesWith, error("unavailable", "fault injected"));
+      x.reply(failPublishesWith, error("unavailable", "fault injected"));
       return;
     }
     Map<String, String> event;
     try {
-      event = Json.parseFlatObject(body);
+      event = Json.parseFlatObject(x.body);
     } catch (IllegalArgumentException e) {
-      reply(ex, 400, error("bad-request", e.getMessage()));
+      x.reply(400, error("bad-request", e.getMessage()));
       return;
     }
     String reference = event.get("reference");
     if (reference == null || !reference.startsWith("enp://")) {
-      reply(ex, 400, error("bad-request", "reference must be an enp:// event reference"));
+      x.reply(400, error("bad-request", "reference must be an enp:// event reference"));
       return;
     }
     Map<String, Object> data = new LinkedHashMap<>();
@@ -338,7 +445,7 @@ public final class EnsGateway implements AutoCloseable {
     if (key == null || key.isBlank()) {
       long id = log.append(reference, Json.write(data));
       published.add(reference);
-      reply(ex, 202, Json.write(Map.of("id", Long.toString(id))));
+      x.reply(202, Json.write(Map.of("id", Long.toString(id))));
       return;
     }
     EnsEventLog.Appended a = log.append(reference, Json.write(data), key.strip());
@@ -347,14 +454,15 @@ public final class EnsGateway implements AutoCloseable {
     }
     // A repeated key (the same publish reaching a second host, e.g. old and new master in a
     // switchover) is answered with the id the group already gave it, and not stored again.
-    reply(ex, a.appended() ? 202 : 200, Json.write(Map.of("id", Long.toString(a.id()))));
+    x.reply(a.appended() ? 202 : 200, Json.write(Map.of("id", Long.toString(a.id()))));
   }
 
-  private void subscribe(HttpExchange ex) throws IOException {
+  private void subscribe(Exchange x) throws IOException {
     subscribeCount.incrementAndGet();
+    HttpExchange ex = x.ex;
     int failWith = failSubscriptionsWith;
     if (failWith != 0) {
-      reply(ex, failWith, error(failWith == 400 ? "bad-request" : "unavailable", "fault injected"));
+      x.reply(failWith, error(failWith == 400 ? "bad-request" : "unavailable", "fault injected"));
       return;
     }
     Map<String, String> query = query(ex.getRequestURI().getRawQuery());
@@ -365,7 +473,7 @@ public final class EnsGateway implements AutoCloseable {
       try {
         last = Long.parseLong(lastId.strip());
       } catch (NumberFormatException e) {
-        reply(ex, 400, error("bad-request", "Last-Event-ID must be a number, was \"" + lastId + "\""));
+        x.reply(400, error("bad-request", "Last-Event-ID must be a number, was \"" + lastId + "\""));
         return;
       }
     }
@@ -378,19 +486,17 @@ public final class EnsGateway implements AutoCloseable {
     int limit = breakStreamsAfter;
     int sent = 0;
     try {
-      out.write(": repgroup testkit ENS gateway\n\n".getBytes(StandardCharsets.UTF_8));
-      out.flush();
+      x.write(out, ": repgroup testkit ENS gateway\n\n".getBytes(StandardCharsets.UTF_8));
       long lastWrite = System.nanoTime();
       while (!Thread.currentThread().isInterrupted()) {
-        Fault frozen = freezingFault();
+        Fault frozen = x.freezing();
         if (frozen != null) {
           // An open stream freezes mid-way: no more events, no keep-alives.
-          hold(frozen);
+          x.hold(frozen);
           return;
         }
         if (System.nanoTime() - lastWrite > KEEP_ALIVE.toNanos()) {
-          out.write(": keep-alive\n\n".getBytes(StandardCharsets.UTF_8));
-          out.flush();
+          x.write(out, ": keep-alive\n\n".getBytes(StandardCharsets.UTF_8));
           lastWrite = System.nanoTime();
         }
         for (EnsEventLog.Entry e : log.awaitAfter(last, Duration.ofMillis(200))) {
@@ -402,14 +508,13 @@ public final class EnsGateway implements AutoCloseable {
           if (limit >= 0 && sent >= limit) {
             return;
           }
-          Fault frozenNow = freezingFault();
+          Fault frozenNow = x.freezing();
           if (frozenNow != null) {
-            hold(frozenNow);
+            x.hold(frozenNow);
             return;
           }
-          delayIfSlow();
-          out.write(("id: " + e.id() + "\nevent: ens\ndata: " + e.data() + "\n\n").getBytes(StandardCharsets.UTF_8));
-          out.flush();
+          x.delayIfSlow();
+          x.write(out, ("id: " + e.id() + "\nevent: ens\ndata: " + e.data() + "\n\n").getBytes(StandardCharsets.UTF_8));
           sent++;
         }
         if (limit >= 0 && sent >= limit) {
@@ -453,13 +558,6 @@ public final class EnsGateway implements AutoCloseable {
 
   private static String error(String code, String detail) {
     return Json.write(Map.of("error", code, "detail", detail));
-  }
-
-  private static void reply(HttpExchange ex, int status, String json) throws IOException {
-    byte[] body = json.getBytes(StandardCharsets.UTF_8);
-    ex.getResponseHeaders().add("Content-Type", "application/json");
-    ex.sendResponseHeaders(status, body.length);
-    ex.getResponseBody().write(body);
   }
 
   @Override

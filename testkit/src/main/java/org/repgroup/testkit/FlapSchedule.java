@@ -67,15 +67,15 @@ public final class FlapSchedule {
   }
 
   /**
-   * Makes {@code server} refuse connections or accept them again, as the schedule
-   * says at {@code sinceStart}; returns whether it is up.
+   * Makes {@code server} (any testkit server, the ENS gateway included) refuse connections
+   * or accept them again, as the schedule says at {@code sinceStart}; returns whether it is up.
    */
-  public boolean applyTo(ScriptedServer server, Duration sinceStart) {
+  public boolean applyTo(MockServer server, Duration sinceStart) {
     boolean up = isUpAt(sinceStart);
-    Fault current = server.fault();
-    if (up && current != null && current.kind() == Fault.Kind.REFUSE) {
+    boolean refusing = server.fault().filter(f -> f instanceof Fault.Refuse).isPresent();
+    if (up && refusing) {
       server.clearFault();
-    } else if (!up && (current == null || current.kind() != Fault.Kind.REFUSE)) {
+    } else if (!up && !refusing) {
       server.setFault(Fault.refuse());
     }
     return up;

@@ -5,16 +5,12 @@ import java.io.InputStream;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import org.repgroup.core.Protocol;
-import org.repgroup.testkit.internal.Backend;
 import org.repgroup.testkit.internal.ImapSyntax;
-import org.repgroup.testkit.internal.Session;
-import org.repgroup.testkit.internal.StandaloneBackend;
 
 /**
  * A scripted IMAP4rev1 server, enough for Jakarta Mail and the adapters:
@@ -39,36 +35,19 @@ public final class ImapServer extends ScriptedServer {
   private static final String SELECTED = "selected";
   private static final String DELETED = "deleted";
 
-  private final Backend backend;
-  private volatile String lastAuthorizationId;
-
   /** A standalone server (always master) with its own store; add users with {@link #user}. */
   public ImapServer() {
     this(new StandaloneBackend(), "imap");
   }
 
   ImapServer(Backend backend, String name) {
-    super(name);
-    this.backend = backend;
+    super(name, backend);
   }
 
   /** Adds a user to a standalone server. */
   public ImapServer user(String name, String password) {
-    if (!(backend instanceof StandaloneBackend sb)) {
-      throw new IllegalStateException("users of a group node are configured on the group");
-    }
-    sb.user(name, password);
+    addUser(name, password);
     return this;
-  }
-
-  /** The mailbox store this server reads and writes. */
-  public MailStore store() {
-    return backend.store();
-  }
-
-  /** The authorization identity of the last SASL PLAIN login (empty string when none was given). */
-  public String lastAuthorizationId() {
-    return lastAuthorizationId;
   }
 
   @Override
@@ -78,13 +57,13 @@ public final class ImapServer extends ScriptedServer {
   }
 
   @Override
-  protected String defaultGreeting(Session s) {
+  String defaultGreeting(Session s) {
     return "* OK [CAPABILITY " + CAPABILITIES + (startTlsContext() != null ? " STARTTLS" : "") + "] "
         + backend.nodeName() + " testkit IMAP ready";
   }
 
   @Override
-  protected Command parse(Session s, String line) {
+  Command parse(String line) {
     String[] p = line.split(" ", 3);
     if (p.length < 2) {
       return new Command(p[0], "", "", line);
@@ -93,7 +72,7 @@ public final class ImapServer extends ScriptedServer {
   }
 
   @Override
-  protected void handle(Session s, Command c) throws IOException {
+  void handle(Session s, Command c) throws IOException {
     String tag = c.tag();
     switch (c.verb()) {
       case "CAPABILITY" -> {
@@ -175,34 +154,23 @@ public final class ImapServer extends ScriptedServer {
       s.writeLine(c.tag() + " NO [CANNOT] only AUTHENTICATE PLAIN");
       return;
     }
-    String initial;
-    if (p.length > 1) {
-      initial = p[1].equals("=") ? "" : p[1];
-    } else {
-      s.writeLine("+ ");
-      initial = s.readLine();
-      if (initial == null) {
-        return;
-      }
-      s.record(initial);
-      if (initial.equals("*")) {
-        s.writeLine(c.tag() + " BAD AUTHENTICATE cancelled");
-        return;
-      }
+    String initial = SaslPlain.initialResponse(s, p);
+    if (initial == null) {
+      return;
     }
-    String[] parts;
+    if (initial.equals("*")) {
+      s.writeLine(c.tag() + " BAD AUTHENTICATE cancelled");
+      return;
+    }
+    SaslPlain plain;
     try {
-      parts = new String(Base64.getDecoder().decode(initial), StandardCharsets.UTF_8).split("\0", -1);
+      plain = SaslPlain.decode(initial);
     } catch (IllegalArgumentException e) {
-      s.writeLine(c.tag() + " BAD invalid base64");
+      s.writeLine(c.tag() + " BAD " + e.getMessage());
       return;
     }
-    if (parts.length != 3) {
-      s.writeLine(c.tag() + " BAD malformed PLAIN message");
-      return;
-    }
-    lastAuthorizationId = parts[0];
-    login(s, c.tag(), parts[0], parts[1], parts[2]);
+    authorizationId(plain.authzid());
+    login(s, c.tag(), plain.authzid(), plain.authcid(), plain.password());
   }
 
   private void login(Session s, String tag, String authzid, String authcid, String password) throws IOException {
@@ -311,10 +279,26 @@ public final class ImapServer extends ScriptedServer {
     if (needsWrite(s, c.tag())) {
       return;
     }
+    if (s.fault() instanceof Fault.StopDuringWrite stop) {
+      stopDuringWrite(s, stop, () -> commit(s, message), "* BYE Server shutting down");
+      return;
+    }
+    StoredMessage m = commit(s, message);
+    s.writeLine(c.tag() + " OK [APPENDUID " + backend.store().uidValidity() + " " + m.uid() + "] APPEND completed");
+  }
+
+  private StoredMessage commit(Session s, byte[] message) {
     long position = backend.recordWrite();
     StoredMessage m = backend.store().append(user(s), message, position);
     backend.awaitAcknowledgements(position);
-    s.writeLine(c.tag() + " OK [APPENDUID " + backend.store().uidValidity() + " " + m.uid() + "] APPEND completed");
+    return m;
+  }
+
+  @Override
+  void checkSupported(Fault fault) {
+    if (!(fault instanceof Fault.StopDuringWrite w && w.verb().equals("APPEND"))) {
+      super.checkSupported(fault);
+    }
   }
 
   @SuppressWarnings("unchecked")

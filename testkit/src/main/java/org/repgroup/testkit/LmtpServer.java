@@ -9,9 +9,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.repgroup.core.Protocol;
-import org.repgroup.testkit.internal.Backend;
-import org.repgroup.testkit.internal.Session;
-import org.repgroup.testkit.internal.StandaloneBackend;
 
 /**
  * A scripted LMTP server (RFC 2033): LHLO (PIPELINING, ENHANCEDSTATUSCODES,
@@ -30,7 +27,6 @@ public final class LmtpServer extends ScriptedServer {
   private static final String FROM = "from";
   private static final String RCPTS = "rcpts";
 
-  private final Backend backend;
   private final Map<String, String> rcptReplies = new ConcurrentHashMap<>();
   private final Map<String, String> dataReplies = new ConcurrentHashMap<>();
 
@@ -40,13 +36,7 @@ public final class LmtpServer extends ScriptedServer {
   }
 
   LmtpServer(Backend backend, String name) {
-    super(name);
-    this.backend = backend;
-  }
-
-  /** The mailbox store deliveries go to. */
-  public MailStore store() {
-    return backend.store();
+    super(name, backend);
   }
 
   /** Answers RCPT for {@code address} with {@code reply} (e.g. {@code "550 5.1.1 no such user"}). */
@@ -74,7 +64,7 @@ public final class LmtpServer extends ScriptedServer {
   }
 
   @Override
-  protected String defaultGreeting(Session s) {
+  String defaultGreeting(Session s) {
     Backend.RoleView role = backend.role(Protocol.LMTP);
     String g = "220 " + backend.nodeName() + " LMTP Repgroup testkit ready";
     return role.kind() == Backend.RoleView.Kind.REPLICA
@@ -83,7 +73,7 @@ public final class LmtpServer extends ScriptedServer {
   }
 
   @Override
-  protected void handle(Session s, Command c) throws IOException {
+  void handle(Session s, Command c) throws IOException {
     switch (c.verb()) {
       case "LHLO" -> {
         s.writeLine("250-" + backend.nodeName());
@@ -154,15 +144,15 @@ public final class LmtpServer extends ScriptedServer {
       s.writeLine("503 5.5.1 No valid recipients");
       return;
     }
-    Fault f = currentFault(Fault.Kind.RESET_AFTER_REPLIES);
-    boolean resetAfterReplies = f != null && "DATA".equals(f.verb());
+    Fault f = s.fault();
+    boolean resetAfterReplies = f instanceof Fault.ResetAfterReplies r && r.verb().equals("DATA");
     if (resetAfterReplies) {
       // Count the per-recipient replies, not the 354.
       s.resetAfterReplies(-1);
     }
     s.writeLine("354 Start mail input; end with <CRLF>.<CRLF>");
     if (resetAfterReplies) {
-      s.resetAfterReplies((int) f.count());
+      s.resetAfterReplies(((Fault.ResetAfterReplies) f).replies());
     }
     ByteArrayOutputStream message = new ByteArrayOutputStream();
     String line;
@@ -179,18 +169,37 @@ public final class LmtpServer extends ScriptedServer {
       return;
     }
     byte[] bytes = message.toByteArray();
+    if (s.fault() instanceof Fault.StopDuringWrite stop) {
+      stopDuringWrite(s, stop, () -> {
+        for (String rcpt : rcpts) {
+          commit(rcpt, bytes);
+        }
+      }, "421 4.3.2 Shutting down");
+      return;
+    }
     for (String rcpt : rcpts) {
       String scripted = dataReplies.get(rcpt.toLowerCase(Locale.ROOT));
       if (scripted != null) {
         s.writeLine(scripted);
         continue;
       }
-      long position = backend.recordWrite();
-      backend.store().append(localPart(rcpt), bytes, position);
-      backend.awaitAcknowledgements(position);
+      commit(rcpt, bytes);
       s.writeLine("250 2.0.0 <" + rcpt + "> Ok: delivered");
     }
     s.state().clear();
+  }
+
+  private void commit(String rcpt, byte[] bytes) {
+    long position = backend.recordWrite();
+    backend.store().append(localPart(rcpt), bytes, position);
+    backend.awaitAcknowledgements(position);
+  }
+
+  @Override
+  void checkSupported(Fault fault) {
+    if (!(fault instanceof Fault.StopDuringWrite w && w.verb().equals("DATA"))) {
+      super.checkSupported(fault);
+    }
   }
 
   /** The address inside {@code FROM:<a@b> SIZE=1} or {@code TO:<a@b>}. */

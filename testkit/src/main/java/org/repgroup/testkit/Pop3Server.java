@@ -3,14 +3,10 @@ package org.repgroup.testkit;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.repgroup.core.Protocol;
-import org.repgroup.testkit.internal.Backend;
-import org.repgroup.testkit.internal.Session;
-import org.repgroup.testkit.internal.StandaloneBackend;
 
 /**
  * A scripted POP3 server: CAPA (RESP-CODES, AUTH-RESP-CODE, SASL PLAIN), USER/PASS,
@@ -29,36 +25,19 @@ public final class Pop3Server extends ScriptedServer {
   private static final String DROP = "drop";
   private static final String DELETED = "deleted";
 
-  private final Backend backend;
-  private volatile String lastAuthorizationId;
-
   /** A standalone server (always master) with its own store; add users with {@link #user}. */
   public Pop3Server() {
     this(new StandaloneBackend(), "pop3");
   }
 
   Pop3Server(Backend backend, String name) {
-    super(name);
-    this.backend = backend;
+    super(name, backend);
   }
 
   /** Adds a user to a standalone server. */
   public Pop3Server user(String name, String password) {
-    if (!(backend instanceof StandaloneBackend sb)) {
-      throw new IllegalStateException("users of a group node are configured on the group");
-    }
-    sb.user(name, password);
+    addUser(name, password);
     return this;
-  }
-
-  /** The mailbox store this server reads and writes. */
-  public MailStore store() {
-    return backend.store();
-  }
-
-  /** The authorization identity of the last SASL PLAIN login (empty string when none was given). */
-  public String lastAuthorizationId() {
-    return lastAuthorizationId;
   }
 
   @Override
@@ -68,12 +47,12 @@ public final class Pop3Server extends ScriptedServer {
   }
 
   @Override
-  protected String defaultGreeting(Session s) {
+  String defaultGreeting(Session s) {
     return "+OK " + backend.nodeName() + " testkit POP3 ready";
   }
 
   @Override
-  protected void handle(Session s, Command c) throws IOException {
+  void handle(Session s, Command c) throws IOException {
     boolean in = s.state().get(LOGGED_IN) != null;
     switch (c.verb()) {
       case "CAPA" -> {
@@ -138,33 +117,19 @@ public final class Pop3Server extends ScriptedServer {
       s.writeLine("-ERR only AUTH PLAIN");
       return;
     }
-    String initial;
-    if (p.length > 1) {
-      initial = p[1].equals("=") ? "" : p[1];
-    } else {
-      s.writeLine("+ ");
-      initial = s.readLine();
-      if (initial == null) {
-        return;
-      }
-      s.record(initial);
-    }
-    if (refused(s)) {
+    String initial = SaslPlain.initialResponse(s, p);
+    if (initial == null || refused(s)) {
       return;
     }
-    String[] parts;
+    SaslPlain plain;
     try {
-      parts = new String(Base64.getDecoder().decode(initial), StandardCharsets.UTF_8).split("\0", -1);
+      plain = SaslPlain.decode(initial);
     } catch (IllegalArgumentException e) {
-      s.writeLine("-ERR invalid base64");
+      s.writeLine("-ERR " + e.getMessage());
       return;
     }
-    if (parts.length != 3) {
-      s.writeLine("-ERR malformed PLAIN message");
-      return;
-    }
-    lastAuthorizationId = parts[0];
-    login(s, backend.authenticate(parts[0], parts[1], parts[2]));
+    authorizationId(plain.authzid());
+    login(s, backend.authenticate(plain.authzid(), plain.authcid(), plain.password()));
   }
 
   private void login(Session s, String user) throws IOException {

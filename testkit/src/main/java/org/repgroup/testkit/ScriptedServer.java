@@ -5,48 +5,72 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
 import org.repgroup.core.HostAddress;
-import org.repgroup.testkit.internal.Session;
 
 /**
  * A line-protocol server on 127.0.0.1 and an ephemeral port, one thread per
- * connection, that records what clients send and misbehaves on demand
- * ({@link Fault}). {@link ImapServer}, {@link Pop3Server} and {@link LmtpServer}
- * are built on it.
+ * connection, that records what clients send and misbehaves on demand. Two ways to
+ * script it, as MockWebServer has a {@code Dispatcher} and {@code enqueue}:
+ * <ul>
+ *   <li>standing behaviour, for every connection until changed: {@link #setFault(Fault)},
+ *       {@link #setGreeting(String)}, {@link #onCommand(String, CommandHandler)};
+ *   <li>a queue of per-connection scripts, each taken by the next connection:
+ *       {@link #enqueue(Fault)}, {@link #enqueue(ConnectionScript)}.
+ * </ul>
+ * {@link #takeCommand(Duration)} returns what clients sent, in order.
+ * {@link ImapServer}, {@link Pop3Server} and {@link LmtpServer} are built on it.
  */
-public abstract class ScriptedServer implements AutoCloseable {
+public abstract sealed class ScriptedServer extends FaultedServer permits ImapServer, Pop3Server, LmtpServer {
 
+  private static final byte[] GARBAGE = {0, (byte) 0xff, 0x1b, '[', 0x7f, (byte) 0x80, 0x02, '\r', '\n'};
+
+  /** The node or standalone store behind this server. */
+  final Backend backend;
   private final String name;
   private final ExecutorService threads;
   private final List<Session> sessions = new CopyOnWriteArrayList<>();
   private final List<List<String>> transcripts = new CopyOnWriteArrayList<>();
+  private final BlockingQueue<Command> received = new LinkedBlockingQueue<>();
+  private final AtomicInteger taken = new AtomicInteger();
   private final Map<String, CommandHandler> handlers = new ConcurrentHashMap<>();
   private final AtomicInteger connections = new AtomicInteger();
   private final List<Long> acceptTimes = new CopyOnWriteArrayList<>();
-  private volatile Fault fault;
-  private volatile String greeting;
-  private volatile javax.net.ssl.SSLContext tls;
   private final List<String> tlsCommands = new CopyOnWriteArrayList<>();
+  private volatile String greeting;
+  private volatile SSLContext tls;
+  private volatile String lastAuthorizationId;
   private volatile ServerSocket listener;
-  private java.util.concurrent.Future<?> acceptTask;
-  /** Holds the port while not listening, so no client socket is given it as a source port (self-connect). */
+  private Future<?> acceptTask;
+  /** Holds the port while not listening (see {@link PortHold}). */
   private Socket portHold;
   private volatile InetAddress bindAddress = InetAddress.getLoopbackAddress();
   private int port;
   private volatile boolean closed;
 
-  /** A server called {@code name} (in thread names and messages). */
-  protected ScriptedServer(String name) {
+  ScriptedServer(String name, Backend backend) {
+    super(name);
     this.name = name;
+    this.backend = backend;
+
     AtomicInteger n = new AtomicInteger();
     this.threads = Executors.newCachedThreadPool(r -> {
       Thread t = new Thread(r, "testkit-" + name + "-" + n.incrementAndGet());
@@ -55,7 +79,9 @@ public abstract class ScriptedServer implements AutoCloseable {
     });
   }
 
-  /** Starts listening on 127.0.0.1 (an ephemeral port the first time, the same port after a restart). */
+  // ---- lifecycle -------------------------------------------------------------------------
+
+  @Override
   public synchronized ScriptedServer start() throws IOException {
     if (listener != null) {
       return this;
@@ -72,10 +98,11 @@ public abstract class ScriptedServer implements AutoCloseable {
   }
 
   /** Stops listening and closes every connection (stalled ones included). Can be started again. */
+  @Override
   public synchronized void stop() {
     closeListener();
     for (Session s : sessions) {
-      s.abort();
+      s.close();
     }
     sessions.clear();
   }
@@ -105,10 +132,10 @@ public abstract class ScriptedServer implements AutoCloseable {
       // The JDK may finish closing a listener only when its blocked accept() returns:
       // wait for the accept thread, so the port refuses from the moment we return.
       try {
-        acceptTask.get(2, java.util.concurrent.TimeUnit.SECONDS);
+        acceptTask.get(2, TimeUnit.SECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-      } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      } catch (ExecutionException | TimeoutException e) {
         // The accept thread is gone or stuck; the port is closed either way.
       }
       if (!closed) {
@@ -117,32 +144,13 @@ public abstract class ScriptedServer implements AutoCloseable {
     }
   }
 
-  /**
-   * Keeps the port bound but not listening: connections are refused, and the
-   * kernel cannot hand the port to a client as its ephemeral source port (a
-   * loopback connect to a free ephemeral port can otherwise connect to itself).
-   */
   private void holdPort() {
-    try {
-      Socket hold = new Socket();
-      hold.setReuseAddress(true);
-      hold.bind(new InetSocketAddress(bindAddress, port));
-      portHold = hold;
-    } catch (IOException e) {
-      // Best effort: without it, a refused port may rarely self-connect.
-      portHold = null;
-    }
+    portHold = PortHold.bind(bindAddress, port);
   }
 
   private synchronized void releasePort() {
-    if (portHold != null) {
-      try {
-        portHold.close();
-      } catch (IOException ignored) {
-        // released anyway
-      }
-      portHold = null;
-    }
+    PortHold.release(portHold);
+    portHold = null;
   }
 
   private void acceptLoop(ServerSocket ss) {
@@ -165,15 +173,16 @@ public abstract class ScriptedServer implements AutoCloseable {
       }
       connections.incrementAndGet();
       acceptTimes.add(System.nanoTime());
+      List<String> transcript = new CopyOnWriteArrayList<>();
+      transcripts.add(transcript);
+      Session session;
       try {
         // Replies go out line by line: without this, Nagle and delayed ACKs add 40 ms per exchange.
         socket.setTcpNoDelay(true);
-      } catch (IOException ignored) {
-        // best effort
+        session = new Session(socket, faults.next(), transcript);
+      } catch (IOException e) {
+        continue;
       }
-      List<String> transcript = new CopyOnWriteArrayList<>();
-      transcripts.add(transcript);
-      Session session = new Session(socket, this, transcript);
       sessions.add(session);
       try {
         threads.execute(() -> {
@@ -184,129 +193,177 @@ public abstract class ScriptedServer implements AutoCloseable {
             sessions.remove(session);
           }
         });
-      } catch (java.util.concurrent.RejectedExecutionException e) {
-        session.abort();
+      } catch (RejectedExecutionException e) {
+        session.close();
       }
     }
   }
 
+  // ---- one connection ------------------------------------------------------------------
+
   private void serve(Session s) {
     try {
-      Fault f = fault;
-      if (f != null) {
-        switch (f.kind()) {
-          case BLACK_HOLE -> {
-            s.hold();
-            return;
-          }
-          case GARBAGE_GREETING -> {
-            s.writeRaw(new byte[] {0, (byte) 0xff, 0x1b, '[', 0x7f, (byte) 0x80, 0x02, '\r', '\n'});
-            return;
-          }
-          case OVERSIZED_LINE -> {
-            byte[] line = new byte[(int) f.count()];
-            java.util.Arrays.fill(line, (byte) 'x');
-            s.writeRaw(line);
-            s.hold();
-            return;
-          }
-          default -> {
-            // applied below
-          }
-        }
+      if (greetedInstead(s, s.fault())) {
+        return;
       }
-      String g = greeting;
-      s.writeLine(g != null ? g : defaultGreeting(s));
-      if (currentFault(Fault.Kind.STALL_AFTER_GREETING) != null) {
+      if (s.fault() instanceof Fault.TrickleGreeting t) {
+        s.trickle(t.perByte());
+      }
+      s.writeLine(greeting(s));
+      s.trickle(null);
+      if (s.fault() instanceof Fault.StallAfterGreeting) {
         s.hold();
         return;
       }
       String line;
       while (!s.isClosed() && (line = s.readLine()) != null) {
         s.record(line);
-        Command c = parse(s, line);
+        Command c = parse(line);
+        received.add(c);
         if (s.isTls()) {
           tlsCommands.add(c.verb());
         }
-        Fault cf = fault;
-        if (cf != null && c.verb().equals(cf.verb())) {
-          if (cf.kind() == Fault.Kind.RESET_AT_COMMAND) {
+        Fault f = s.fault();
+        if (f instanceof Fault.CommandFault cf && cf.verb().equals(c.verb())) {
+          if (f instanceof Fault.ResetAtCommand) {
             s.reset();
             return;
           }
-          if (cf.kind() == Fault.Kind.STALL_AT_COMMAND) {
+          if (f instanceof Fault.StallAtCommand) {
             s.hold();
             return;
           }
-          if (cf.kind() == Fault.Kind.RESET_AFTER_REPLIES) {
-            s.resetAfterReplies((int) cf.count());
+          if (f instanceof Fault.ResetAfterReplies r) {
+            s.resetAfterReplies(r.replies());
+          }
+          if (f instanceof Fault.TrickleReply t) {
+            s.trickle(t.perByte());
           }
         }
-        CommandHandler h = handlers.get(c.verb());
-        String scripted = h == null ? null : h.reply(c);
-        if (scripted != null) {
-          for (String l : scripted.split("\r\n", -1)) {
-            s.writeLine(l);
-          }
-          if (isQuit(c)) {
+        try {
+          if (!answeredByScript(s, c)) {
+            handle(s, c);
+          } else if (isQuit(c)) {
             return;
           }
-          continue;
+        } finally {
+          s.trickle(null);
         }
-        handle(s, c);
       }
     } catch (IOException e) {
       // The client went away or the connection was reset on purpose.
     }
   }
 
-  /** The fault now in force if it is of {@code kind}, else {@code null}. */
-  public Fault currentFault(Fault.Kind kind) {
-    Fault f = fault;
-    return f != null && f.kind() == kind ? f : null;
+  /** Shows a fault that replaces the greeting; true if it did (the session is over). */
+  private static boolean greetedInstead(Session s, Fault f) throws IOException {
+    if (f instanceof Fault.BlackHole) {
+      s.hold();
+    } else if (f instanceof Fault.GarbageGreeting) {
+      s.writeRaw(GARBAGE);
+    } else if (f instanceof Fault.OversizedLine o) {
+      s.writeFiller(o.length());
+      s.hold();
+    } else if (f instanceof Fault.EndlessGreeting) {
+      s.writeFiller(Long.MAX_VALUE);
+    } else if (f instanceof Fault.LiteralGreeting l) {
+      s.writeLine(l.line());
+      s.writeFiller(l.thenBytes());
+      s.hold();
+    } else {
+      return false;
+    }
+    return true;
+  }
+
+  private String greeting(Session s) {
+    Optional<String> scripted = s.plan().greeting();
+    if (scripted.isPresent()) {
+      return scripted.get();
+    }
+    String g = greeting;
+    return g != null ? g : defaultGreeting(s);
+  }
+
+  /** Sends the connection script's or the server's scripted reply to {@code c}; false if there is none. */
+  private boolean answeredByScript(Session s, Command c) throws IOException {
+    CommandHandler h = s.plan().handler(c.verb());
+    String reply = h == null ? null : h.reply(c);
+    if (reply == null) {
+      h = handlers.get(c.verb());
+      reply = h == null ? null : h.reply(c);
+    }
+    if (reply == null) {
+      return false;
+    }
+    for (String l : reply.split("\r\n", -1)) {
+      s.writeLine(l);
+    }
+    return true;
+  }
+
+  /**
+   * The graceful stop of {@link Fault.StopDuringWrite}, once the write's data is in: commits (or
+   * not), stops the node or server (ports refuse, other sessions cut, an election if it was the
+   * master), says the farewell where the reply was due, and closes this session.
+   */
+  final void stopDuringWrite(Session s, Fault.StopDuringWrite stop, IoAction commit, String farewell)
+      throws IOException {
+    s.plan().fired(stop);
+    if (stop.commit() == Fault.Commit.STORED) {
+      commit.run();
+    }
+    sessions.remove(s);
+    backend.stopFrom(this);
+    if (stop.farewell() == Fault.Farewell.SHUTTING_DOWN) {
+      s.writeLine(farewell);
+    }
+    s.cut();
+  }
+
+  /** A step that may fail with an I/O error. */
+  @FunctionalInterface
+  interface IoAction {
+    void run() throws IOException;
   }
 
   /** Splits a line into a command; IMAP overrides this to take the tag first. */
-  protected Command parse(Session s, String line) {
+  Command parse(String line) {
     String[] parts = line.split(" ", 2);
     return new Command("", parts[0].toUpperCase(Locale.ROOT), parts.length > 1 ? parts[1] : "", line);
   }
 
   /** True for the command that ends a session ({@code QUIT}, {@code LOGOUT}). */
-  protected boolean isQuit(Command c) {
+  boolean isQuit(Command c) {
     return c.verb().equals("QUIT") || c.verb().equals("LOGOUT");
   }
 
   /** The greeting line when none was set with {@link #setGreeting}. */
-  protected abstract String defaultGreeting(Session s);
+  abstract String defaultGreeting(Session s);
 
   /** Answers one command; may read more (literals, DATA, SASL continuations) from the session. */
-  protected abstract void handle(Session s, Command c) throws IOException;
+  abstract void handle(Session s, Command c) throws IOException;
 
-  /** Applies {@code fault} from now on; {@link Fault#refuse()} closes the port at once. */
-  public void setFault(Fault fault) {
-    this.fault = fault;
-    if (fault != null && fault.kind() == Fault.Kind.REFUSE) {
-      closeListener();
+  /** The line servers show every fault but the other persona's stop. */
+  @Override
+  void checkSupported(Fault fault) {
+    if (fault instanceof Fault.StopDuringWrite w) {
+      throw new IllegalArgumentException(name + " cannot stop during " + w.verb() + ": " + fault);
     }
   }
 
-  /** Removes the fault; a refused port listens again on the same port. */
-  public void clearFault() {
-    Fault previous = fault;
-    fault = null;
-    if (previous != null && previous.kind() == Fault.Kind.REFUSE && !closed) {
-      try {
-        start();
-      } catch (IOException e) {
-        throw new IllegalStateException(name + ": cannot listen again on port " + port + ": " + e.getMessage(), e);
-      }
-    }
+  // ---- scripting -------------------------------------------------------------------------
+
+  @Override
+  void closePort() {
+    closeListener();
   }
 
-  /** The fault in force, or {@code null}. */
-  public Fault fault() {
-    return fault;
+  @Override
+  void reopenPort() throws IOException {
+    if (!closed) {
+      start();
+    }
   }
 
   /** Replaces the greeting line (without CRLF); {@code null} restores the persona's own. */
@@ -315,12 +372,12 @@ public abstract class ScriptedServer implements AutoCloseable {
   }
 
   /** Offers STARTTLS with {@code context} (e.g. {@link TestCertificates#serverContext()}); {@code null} stops offering it. */
-  public void offerStartTls(javax.net.ssl.SSLContext context) {
+  public void offerStartTls(SSLContext context) {
     this.tls = context;
   }
 
   /** The TLS context offered with STARTTLS, or {@code null}. */
-  protected javax.net.ssl.SSLContext startTlsContext() {
+  SSLContext startTlsContext() {
     return tls;
   }
 
@@ -329,7 +386,7 @@ public abstract class ScriptedServer implements AutoCloseable {
     return List.copyOf(tlsCommands);
   }
 
-  /** Scripts the reply to {@code verb} (case-insensitive); see {@link CommandHandler}. */
+  /** Scripts the reply to {@code verb} (case-insensitive) on every connection; see {@link CommandHandler}. */
   public void onCommand(String verb, CommandHandler handler) {
     handlers.put(verb.toUpperCase(Locale.ROOT), handler);
   }
@@ -339,30 +396,61 @@ public abstract class ScriptedServer implements AutoCloseable {
     handlers.clear();
   }
 
+  // ---- the store and its users ----------------------------------------------------------
+
+  /** The mailbox store this server reads and writes (the group's, on a node). */
+  public MailStore store() {
+    return backend.store();
+  }
+
   /**
-   * Listens on {@code address} (another loopback address such as 127.0.0.2) from
-   * the next {@link #start()} on, same port: a host coming back on a new address.
+   * Adds a user to a standalone server.
+   *
+   * @throws IllegalStateException on a group node: its users are configured on the group
    */
-  public synchronized void bindAddress(InetAddress address) {
-    this.bindAddress = address;
-  }
-
-  /** The listening address (127.0.0.1 unless moved) and the port. */
-  public HostAddress address() {
-    return HostAddress.of(bindAddress.getHostAddress(), port());
-  }
-
-  /** The port (assigned by {@link #start()}). */
-  public synchronized int port() {
-    if (port == 0) {
-      throw new IllegalStateException(name + " has not been started");
+  void addUser(String name, String password) {
+    if (!(backend instanceof StandaloneBackend standalone)) {
+      throw new IllegalStateException("users of a group node are configured on the group");
     }
-    return port;
+    standalone.user(name, password);
+  }
+
+  /** The authorization identity of the last SASL PLAIN login (empty string when none was given), or {@code null}. */
+  public String lastAuthorizationId() {
+    return lastAuthorizationId;
+  }
+
+  void authorizationId(String authzid) {
+    this.lastAuthorizationId = authzid;
+  }
+
+  // ---- what clients sent -----------------------------------------------------------------
+
+  /**
+   * The next command a client sent (any connection, in order of arrival), waiting up to
+   * {@code timeout} for it; each command is returned once, like MockWebServer's {@code takeRequest}.
+   *
+   * @throws TimeoutException naming the server and how many commands were taken, when none arrives in time
+   */
+  public Command takeCommand(Duration timeout) throws InterruptedException, TimeoutException {
+    Command c = received.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    if (c == null) {
+      throw new TimeoutException(name + ": no command within " + timeout.toMillis() + " ms (" + taken.get()
+          + " taken before)");
+    }
+    taken.incrementAndGet();
+    return c;
   }
 
   /** Connections accepted so far. */
   public int connectionCount() {
     return connections.get();
+  }
+
+  /** Connections accepted so far. */
+  @Override
+  public int contactCount() {
+    return connectionCount();
   }
 
   /** When each connection was accepted ({@link System#nanoTime()}), in order: for rate assertions. */
@@ -392,8 +480,7 @@ public abstract class ScriptedServer implements AutoCloseable {
   public boolean sawCommand(String verb) {
     String v = verb.toUpperCase(Locale.ROOT);
     for (String line : receivedLines()) {
-      Command c = parse(null, line);
-      if (c.verb().equals(v)) {
+      if (parse(line).verb().equals(v)) {
         return true;
       }
     }
@@ -410,11 +497,35 @@ public abstract class ScriptedServer implements AutoCloseable {
     return false;
   }
 
-  /** Forgets recorded lines and the connection count. */
+  /** Forgets recorded lines, commands not yet taken, and the connection count. */
   public void clearRecords() {
     transcripts.clear();
+    received.clear();
     acceptTimes.clear();
     connections.set(0);
+  }
+
+  // ---- address ---------------------------------------------------------------------------
+
+  /**
+   * Listens on {@code address} (another loopback address such as 127.0.0.2) from
+   * the next {@link #start()} on, same port: a host coming back on a new address.
+   */
+  public synchronized void bindAddress(InetAddress address) {
+    this.bindAddress = address;
+  }
+
+  @Override
+  public HostAddress address() {
+    return HostAddress.of(bindAddress.getHostAddress(), port());
+  }
+
+  /** The port (assigned by {@link #start()}). */
+  public synchronized int port() {
+    if (port == 0) {
+      throw new IllegalStateException(name + " has not been started");
+    }
+    return port;
   }
 
   /** The server's name. */

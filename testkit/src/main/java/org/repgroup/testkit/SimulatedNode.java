@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Objects;
 import org.repgroup.core.HostAddress;
 import org.repgroup.core.Protocol;
-import org.repgroup.testkit.internal.Backend;
 
 /**
  * One store host of a {@link SimulatedReplicationGroup}: an IMAP, a POP3 and an
@@ -40,7 +39,7 @@ public final class SimulatedNode {
     this.pop = new Pop3Server(backend, name + "-pop3");
     this.lmtp = new LmtpServer(backend, name + "-lmtp");
     this.ens = new EnsGateway(group.eventLog(), name + "-ens");
-    ens.redirectPublishesTo(() -> group.master().filter(m -> m != this).map(m -> m.address(Protocol.ENS)).orElse(null));
+    ens.redirectPublishesTo(() -> group.roleOf(this, Protocol.ENS).master());
   }
 
   /** 0-based position in the group (and in its host lists). */
@@ -104,6 +103,16 @@ public final class SimulatedNode {
   /** The ENS gateway (publishes on a replica get {@code 307} to the master). */
   public EnsGateway ens() {
     return ens;
+  }
+
+  /** The node's server for {@code protocol}: its IMAP, POP3 or LMTP server, or its ENS gateway. */
+  public MockServer server(Protocol protocol) {
+    return switch (protocol) {
+      case IMAP -> imap;
+      case POP -> pop;
+      case LMTP -> lmtp;
+      case ENS -> ens;
+    };
   }
 
   /** The three servers. */
@@ -250,10 +259,7 @@ public final class SimulatedNode {
 
     @Override
     public RoleView role(Protocol protocol) {
-      return group.master()
-          .map(m -> m == SimulatedNode.this ? new RoleView(RoleView.Kind.MASTER, null)
-              : new RoleView(RoleView.Kind.REPLICA, m.address(protocol)))
-          .orElse(new RoleView(RoleView.Kind.NO_MASTER, null));
+      return group.roleOf(SimulatedNode.this, protocol);
     }
 
     @Override
@@ -287,6 +293,11 @@ public final class SimulatedNode {
     @Override
     public String nodeName() {
       return name;
+    }
+
+    @Override
+    public void stopFrom(ScriptedServer server) {
+      stop();
     }
   }
 }

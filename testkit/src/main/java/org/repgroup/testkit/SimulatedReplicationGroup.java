@@ -1,6 +1,7 @@
 package org.repgroup.testkit;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -10,12 +11,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.repgroup.core.Credentials;
 import org.repgroup.core.DeploymentMode;
 import org.repgroup.core.HostAddress;
 import org.repgroup.core.Protocol;
 import org.repgroup.core.ReplicationGroup;
 import org.repgroup.core.StoreHostList;
+import org.repgroup.core.time.Ticker;
 
 /**
  * A replication group of N simulated store hosts on real loopback sockets,
@@ -51,9 +55,24 @@ public final class SimulatedReplicationGroup implements AutoCloseable {
   private final int replicationPort;
   private final List<org.repgroup.core.config.ConfigOption> ignoredOptions;
   private final List<StoredMessage> lostWrites = new ArrayList<>();
+  private final Ticker ticker;
   private SimulatedNode master;
   private long lastMasterLog;
   private int elections;
+  private ElectionWindow electionWindow;
+  /** The window of the next election only ({@link #beginElection}), or {@code null}. */
+  private ElectionWindow nextElectionWindow;
+  /** The election in progress, or {@code null}. */
+  private Election election;
+
+  /**
+   * An election in progress.
+   *
+   * @param deadMaster the master that stopped
+   * @param window the window it follows
+   * @param endsAt when it ends on the group's ticker, or {@code null} for "when completed"
+   */
+  private record Election(SimulatedNode deadMaster, ElectionWindow window, Long endsAt) {}
 
   private SimulatedReplicationGroup(Builder b) {
     this.name = b.name;
@@ -65,6 +84,8 @@ public final class SimulatedReplicationGroup implements AutoCloseable {
     this.classic = b.classic;
     this.replicationPort = b.replicationPort;
     this.ignoredOptions = List.copyOf(b.ignoredOptions);
+    this.ticker = b.ticker;
+    this.electionWindow = b.electionWindow;
     for (int i = 0; i < b.nodes; i++) {
       SimulatedNode n = new SimulatedNode(this, i, b.priorities[i], b.imapReferral);
       n.setPortlessReferrals(b.portlessReferrals);
@@ -113,9 +134,116 @@ public final class SimulatedReplicationGroup implements AutoCloseable {
     return nodes.get(index);
   }
 
-  /** The master, if the group has one. */
+  /** The master, if the group has one (none while an election is in progress). */
   public synchronized Optional<SimulatedNode> master() {
+    settle();
     return Optional.ofNullable(master);
+  }
+
+  // ---- elections --------------------------------------------------------------------------
+
+  /** The window of the elections that follow a master's stop from now on. */
+  public synchronized void setElectionWindow(ElectionWindow window) {
+    this.electionWindow = Objects.requireNonNull(window, "window");
+  }
+
+  /** The window elections follow. Defaults to {@link ElectionWindow#none()}. */
+  public synchronized ElectionWindow electionWindow() {
+    return electionWindow;
+  }
+
+  /**
+   * The master dies now and the group elects through {@code window} (this election only):
+   * until it ends, the other nodes answer as the window says. Returns the dead master.
+   *
+   * @throws IllegalStateException when the group has no master to lose
+   */
+  public SimulatedNode beginElection(ElectionWindow window) {
+    Objects.requireNonNull(window, "window");
+    SimulatedNode dead;
+    synchronized (this) {
+      settle();
+      if (master == null) {
+        throw new IllegalStateException(name + " has no master to lose" + (election != null ? ": already electing" : ""));
+      }
+      dead = master;
+      nextElectionWindow = window;
+    }
+    dead.stop();
+    return dead;
+  }
+
+  /**
+   * Ends the election in progress now, before its window would: the running nodes elect by the
+   * group's rules. Returns the master (empty when none can be elected, or there is no election and no master).
+   */
+  public synchronized Optional<SimulatedNode> completeElection() {
+    if (election != null) {
+      election = null;
+      elect();
+    }
+    return Optional.ofNullable(master);
+  }
+
+  /** True while an election window is open (time is the group's ticker). */
+  public synchronized boolean electionInProgress() {
+    settle();
+    return election != null;
+  }
+
+  /** The time left in the election window; empty with no election, or one that lasts until completed. */
+  public synchronized Optional<Duration> electionTimeLeft() {
+    settle();
+    if (election == null || election.endsAt() == null) {
+      return Optional.empty();
+    }
+    return Optional.of(Duration.ofNanos(Math.max(0, election.endsAt() - ticker.read())));
+  }
+
+  /**
+   * Waits, in real time, until the group has a master: for a window on the system clock to end,
+   * or for another thread to advance the fake clock or complete the election.
+   *
+   * @throws TimeoutException naming the group and the election's state when none appears in time
+   */
+  public synchronized SimulatedNode awaitMaster(Duration timeout) throws InterruptedException, TimeoutException {
+    long end = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      settle();
+      if (master != null) {
+        return master;
+      }
+      long left = end - System.nanoTime();
+      if (left <= 0) {
+        throw new TimeoutException(name + ": no master within " + timeout.toMillis() + " ms ("
+            + (election != null ? "electing after " + election.deadMaster().name() + " stopped, " + election.window()
+            : "no election in progress") + ")");
+      }
+      // The window ends by the ticker, which tells nobody: look again at least every 10 ms.
+      TimeUnit.NANOSECONDS.timedWait(this, Math.min(left, TimeUnit.MILLISECONDS.toNanos(10)));
+    }
+  }
+
+  /** Ends an election whose window has passed on the ticker. */
+  private void settle() {
+    if (election != null && election.endsAt() != null && ticker.read() - election.endsAt() >= 0) {
+      election = null;
+      elect();
+    }
+  }
+
+  /** How {@code node} answers clients of {@code protocol} now. */
+  synchronized Backend.RoleView roleOf(SimulatedNode node, Protocol protocol) {
+    settle();
+    if (master != null) {
+      return master == node ? new Backend.RoleView(Backend.RoleView.Kind.MASTER, null)
+          : new Backend.RoleView(Backend.RoleView.Kind.REPLICA, master.address(protocol));
+    }
+    if (election != null && election.window().answer() == ElectionWindow.ReplicaAnswer.REFER_TO_DEAD_MASTER
+        && election.deadMaster() != node) {
+      return new Backend.RoleView(Backend.RoleView.Kind.REPLICA, election.deadMaster().address(protocol));
+    }
+    return new Backend.RoleView(Backend.RoleView.Kind.NO_MASTER, null);
   }
 
   /**
@@ -130,6 +258,7 @@ public final class SimulatedReplicationGroup implements AutoCloseable {
     if (master != null) {
       next.setLogPosition(Math.max(next.logPosition(), master.logPosition()));
     }
+    election = null;
     master = next;
   }
 
@@ -190,10 +319,17 @@ public final class SimulatedReplicationGroup implements AutoCloseable {
   // ---- rules ------------------------------------------------------------------------------
 
   synchronized void nodeStopped(SimulatedNode node) {
-    if (master == node) {
-      lastMasterLog = node.logPosition();
-      master = null;
+    ElectionWindow window = nextElectionWindow != null ? nextElectionWindow : electionWindow;
+    nextElectionWindow = null;
+    if (master != node) {
+      return;
+    }
+    lastMasterLog = node.logPosition();
+    master = null;
+    if (window.isNone() || classic) {
       elect();
+    } else {
+      election = new Election(node, window, window.length().map(d -> ticker.read() + d.toNanos()).orElse(null));
     }
   }
 
@@ -204,7 +340,7 @@ public final class SimulatedReplicationGroup implements AutoCloseable {
         node.setLogPosition(master.logPosition());
       }
       catchUp(node);
-    } else {
+    } else if (election == null) {
       elect();
     }
   }
@@ -298,6 +434,7 @@ public final class SimulatedReplicationGroup implements AutoCloseable {
   /** Elects among running nodes of priority &gt; 0: most up-to-date log, then priority, then list order. */
   private void elect() {
     elections++;
+    notifyAll();
     if (classic) {
       // No replication and no election: the first running host of the list serves.
       master = nodes.stream().filter(SimulatedNode::isRunning).findFirst().orElse(null);
@@ -353,8 +490,28 @@ public final class SimulatedReplicationGroup implements AutoCloseable {
     private int replicationPort = 55000;
     private final List<org.repgroup.core.config.ConfigOption> ignoredOptions = new ArrayList<>();
     private Integer allPriorities;
+    private ElectionWindow electionWindow = ElectionWindow.none();
+    private Ticker ticker = Ticker.SYSTEM;
 
     private Builder() {}
+
+    /**
+     * How elections after a master's stop unfold: at once, or after a window in which the
+     * other nodes refer to the dead master or answer read-only. Defaults to {@link ElectionWindow#none()}.
+     */
+    public Builder electionWindow(ElectionWindow window) {
+      this.electionWindow = Objects.requireNonNull(window, "window");
+      return this;
+    }
+
+    /**
+     * The clock election windows are measured on: a {@code ManualClock} to drive them from a
+     * test, the system clock for socket tests in real time. Defaults to {@link Ticker#SYSTEM}.
+     */
+    public Builder ticker(Ticker ticker) {
+      this.ticker = Objects.requireNonNull(ticker, "ticker");
+      return this;
+    }
 
     /**
      * Applies the store's own options as an operator writes them (from

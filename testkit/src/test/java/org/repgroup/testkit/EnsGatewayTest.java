@@ -91,8 +91,8 @@ class EnsGatewayTest {
   @Test
   void faultsHttpCannotShowAreRefusedByName() {
     try (EnsGateway gw = new EnsGateway(new EnsEventLog(10))) {
-      org.assertj.core.api.Assertions.assertThatThrownBy(() -> gw.setFault(Fault.garbageGreeting()))
-          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("GARBAGE_GREETING");
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> gw.setFault(Fault.resetAtCommand("POST")))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("ResetAtCommand[verb=POST]");
     }
   }
 
@@ -134,5 +134,100 @@ class EnsGatewayTest {
     log.append("enp://h/store?evtType=C", "{}");
 
     assertThat(log.after(0)).extracting(EnsEventLog.Entry::id).containsExactly(2L, 3L);
+  }
+
+  @Test
+  void eachRequestTakesTheNextScriptThenTheStandingBehaviourApplies() throws Exception {
+    try (EnsGateway gw = new EnsGateway(new EnsEventLog(10)).start()) {
+      gw.enqueue(Fault.blackHole());
+      gw.enqueue(ConnectionScript.normal());
+      var held = http.sendAsync(HttpRequest.newBuilder(URI.create("http://" + gw.address() + "/ens/v1/events"))
+          .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(gw.takeRequest(Duration.ofSeconds(5)).method()).isEqualTo("POST");
+
+      assertThat(publish(gw.address(), "enp://127.0.0.1/store?evtType=NewMsg").statusCode())
+          .as("the second request is served").isEqualTo(202);
+      assertThat(held).isNotDone();
+      assertThat(gw.queuedScripts()).isZero();
+      EnsRequest second = gw.takeRequest(Duration.ofSeconds(5));
+      assertThat(second.target()).isEqualTo("/ens/v1/events");
+      assertThat(second.body()).contains("evtType=NewMsg");
+      assertThat(second.header("content-type")).contains("application/json");
+      assertThat(gw.contactCount()).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void aRequestScriptTakesAFaultOnly() {
+    try (EnsGateway gw = new EnsGateway(new EnsEventLog(10))) {
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> gw.enqueue(ConnectionScript.normal().greeting("x")))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("fault only");
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> gw.enqueue(Fault.literalGreeting(10)))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("LiteralGreeting");
+    }
+  }
+
+  @Test
+  void trickledPublishAnswerComesOneBytePerInterval() throws Exception {
+    try (EnsGateway gw = new EnsGateway(new EnsEventLog(10)).start()) {
+      Duration perByte = Duration.ofMillis(20);
+      gw.setFault(Fault.trickleReply("POST", perByte));
+
+      long start = System.nanoTime();
+      HttpResponse<String> r = publish(gw.address(), "enp://127.0.0.1/store?evtType=NewMsg");
+
+      assertThat(r.statusCode()).isEqualTo(202);
+      assertThat(r.body()).isEqualTo("{\"id\":\"1\"}");
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(perByte.multipliedBy(r.body().length() - 1));
+    }
+  }
+
+  @Test
+  void garbageAndEndlessBodiesForSubscribers() throws Exception {
+    try (EnsGateway gw = new EnsGateway(new EnsEventLog(10)).start()) {
+      gw.enqueue(Fault.garbageGreeting());
+      gw.enqueue(Fault.endlessGreeting());
+      URI events = URI.create("http://" + gw.address() + "/ens/v1/events");
+
+      HttpResponse<byte[]> junk = http.send(HttpRequest.newBuilder(events).build(), HttpResponse.BodyHandlers.ofByteArray());
+      assertThat(junk.statusCode()).isEqualTo(200);
+      assertThat(junk.body()).startsWith(0, (byte) 0xff, 0x1b);
+
+      HttpResponse<java.io.InputStream> endless = http.send(HttpRequest.newBuilder(events).build(),
+          HttpResponse.BodyHandlers.ofInputStream());
+      try (java.io.InputStream in = endless.body()) {
+        long read = 0;
+        byte[] buf = new byte[64 * 1024];
+        while (read < 20L * 1024 * 1024) {
+          int n = in.read(buf);
+          assertThat(n).isPositive();
+          for (int i = 0; i < n; i++) {
+            assertThat(buf[i]).isEqualTo((byte) 'x');
+          }
+          read += n;
+        }
+      }
+      assertThat(endless.headers().firstValue("Content-Type")).contains("text/event-stream");
+    }
+  }
+
+  @Test
+  void oversizedLineBodyThenSilence() throws Exception {
+    try (EnsGateway gw = new EnsGateway(new EnsEventLog(10)).start()) {
+      gw.setFault(Fault.oversizedLine(100_000));
+      HttpResponse<java.io.InputStream> r = http.send(HttpRequest.newBuilder(URI.create("http://" + gw.address()
+          + "/ens/v1/events")).build(), HttpResponse.BodyHandlers.ofInputStream());
+      java.io.InputStream in = r.body();
+      assertThat(in.readNBytes(100_000)).hasSize(100_000).doesNotContain((byte) '\n');
+      var next = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+        try {
+          return in.read();
+        } catch (java.io.IOException e) {
+          return -2;
+        }
+      });
+      gw.clearFault();
+      assertThat(next.get(5, java.util.concurrent.TimeUnit.SECONDS)).as("released unanswered when cleared").isEqualTo(-1);
+    }
   }
 }

@@ -63,6 +63,30 @@ public final class LineClient implements AutoCloseable {
     return in.read();
   }
 
+  /** One read: whatever has arrived, at least one byte (or -1 at end of stream). */
+  int readSome(byte[] buf) throws IOException {
+    return in.read(buf);
+  }
+
+  /** Reads and discards {@code n} bytes, failing if a line end is among them; returns how many were read. */
+  long skipLineBytes(long n) throws IOException {
+    byte[] buf = new byte[64 * 1024];
+    long read = 0;
+    while (read < n) {
+      int got = in.read(buf, 0, (int) Math.min(buf.length, n - read));
+      if (got < 0) {
+        return read;
+      }
+      for (int i = 0; i < got; i++) {
+        if (buf[i] == '\n' || buf[i] == '\r') {
+          throw new IOException("line end at byte " + (read + i));
+        }
+      }
+      read += got;
+    }
+    return read;
+  }
+
   public void send(String line) throws IOException {
     out.write((line + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
     out.flush();

@@ -51,6 +51,11 @@ public final class DovecotInstance {
     return HostAddress.of("127.0.0.1", lmtpPort);
   }
 
+  /** The instance's directory (config, passwd, logs). */
+  Path dir() {
+    return dir;
+  }
+
   /** The instance's log file. */
   public Path logFile() {
     return dir.resolve("dovecot.log");

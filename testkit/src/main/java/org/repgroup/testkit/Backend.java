@@ -1,12 +1,11 @@
-package org.repgroup.testkit.internal;
+package org.repgroup.testkit;
 
+import java.util.List;
 import org.repgroup.core.HostAddress;
 import org.repgroup.core.Protocol;
-import org.repgroup.testkit.ImapReferralStyle;
-import org.repgroup.testkit.MailStore;
 
 /** What a persona server asks its node: storage, credentials, role and referral settings. */
-public interface Backend {
+interface Backend {
 
   /** The shared mailbox storage. */
   MailStore store();
@@ -27,7 +26,7 @@ public interface Backend {
   default void awaitAcknowledgements(long position) {}
 
   /** The messages this node can see: a lagging replica does not see writes past its log. */
-  default java.util.List<org.repgroup.testkit.StoredMessage> visible(String user) {
+  default List<StoredMessage> visible(String user) {
     return store().messages(user);
   }
 
@@ -39,6 +38,14 @@ public interface Backend {
 
   /** The node's name, for greetings. */
   String nodeName();
+
+  /**
+   * Stops what {@code server} belongs to, gracefully, from one of its sessions (a
+   * {@link Fault.StopDuringWrite} fired): a group node stops as a whole, a standalone server itself.
+   */
+  default void stopFrom(ScriptedServer server) {
+    server.stop();
+  }
 
   /**
    * A node's role as clients see it.

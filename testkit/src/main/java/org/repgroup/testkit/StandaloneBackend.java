@@ -1,19 +1,17 @@
-package org.repgroup.testkit.internal;
+package org.repgroup.testkit;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.repgroup.core.Protocol;
-import org.repgroup.testkit.ImapReferralStyle;
-import org.repgroup.testkit.MailStore;
 
 /** The backend of a persona used on its own: always master, its own store and users. */
-public final class StandaloneBackend implements Backend {
+final class StandaloneBackend implements Backend {
 
   private final MailStore store = new MailStore();
   private final Map<String, String> users = new ConcurrentHashMap<>();
 
   /** Adds a user. */
-  public void user(String name, String password) {
+  void user(String name, String password) {
     users.put(name, password);
   }
 

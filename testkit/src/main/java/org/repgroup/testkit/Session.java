@@ -1,4 +1,4 @@
-package org.repgroup.testkit.internal;
+package org.repgroup.testkit;
 
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
@@ -8,21 +8,26 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
-import org.repgroup.testkit.Fault;
-import org.repgroup.testkit.ScriptedServer;
+import java.util.concurrent.TimeUnit;
 
-/** One client connection of a {@link ScriptedServer}: reading, writing and the byte- and reply-level faults. */
-public final class Session {
+/**
+ * One client connection of a {@link ScriptedServer}: reading, writing, and the
+ * byte- and reply-level faults of the connection's {@link FaultCore.Plan}.
+ */
+final class Session {
 
   /** Longest line a client may send; longer lines end the session. */
-  public static final int MAX_LINE = 64 * 1024;
+  static final int MAX_LINE = 64 * 1024;
+
+  private static final int CHUNK = 64 * 1024;
 
   private Socket socket;
-  private final ScriptedServer server;
+  private final FaultCore.Plan plan;
   private final List<String> transcript;
   private InputStream in;
   private OutputStream out;
@@ -31,23 +36,30 @@ public final class Session {
   private final Map<String, Object> state = new HashMap<>();
   private long written;
   private int repliesBeforeReset = -1;
+  private Duration trickle;
   private volatile boolean closed;
 
-  /** Wraps an accepted socket. */
-  public Session(Socket socket, ScriptedServer server, List<String> transcript) {
+  /** Wraps an accepted socket that follows {@code plan}. */
+  Session(Socket socket, FaultCore.Plan plan, List<String> transcript) throws IOException {
     this.socket = socket;
-    this.server = server;
+    this.plan = plan;
     this.transcript = transcript;
-    try {
-      this.in = new BufferedInputStream(socket.getInputStream());
-      this.out = socket.getOutputStream();
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
+    this.in = new BufferedInputStream(socket.getInputStream());
+    this.out = socket.getOutputStream();
+  }
+
+  /** The connection's plan (its script, or the server's standing settings). */
+  FaultCore.Plan plan() {
+    return plan;
+  }
+
+  /** The fault in force for this connection now, or {@code null}. */
+  Fault fault() {
+    return plan.fault();
   }
 
   /** Switches the connection to TLS as the server side (after a STARTTLS reply). */
-  public void startTls(javax.net.ssl.SSLContext context) throws IOException {
+  void startTls(javax.net.ssl.SSLContext context) throws IOException {
     javax.net.ssl.SSLSocket ssl = (javax.net.ssl.SSLSocket) context.getSocketFactory()
         .createSocket(socket, socket.getInetAddress().getHostAddress(), socket.getPort(), true);
     ssl.setUseClientMode(false);
@@ -59,22 +71,22 @@ public final class Session {
   }
 
   /** True once the session runs over TLS. */
-  public boolean isTls() {
+  boolean isTls() {
     return tls;
   }
 
   /** Per-session state of the persona (logged-in user, selected mailbox...). */
-  public Map<String, Object> state() {
+  Map<String, Object> state() {
     return state;
   }
 
   /** Records a line the client sent. */
-  public void record(String line) {
+  void record(String line) {
     transcript.add(line);
   }
 
   /** One line without its CRLF (ISO-8859-1), or {@code null} at end of stream. */
-  public String readLine() throws IOException {
+  String readLine() throws IOException {
     ByteArrayOutputStream buf = new ByteArrayOutputStream();
     int b;
     while ((b = in.read()) != -1) {
@@ -92,7 +104,7 @@ public final class Session {
   }
 
   /** Exactly {@code n} bytes (an IMAP literal). */
-  public byte[] readExactly(int n) throws IOException {
+  byte[] readExactly(int n) throws IOException {
     byte[] data = in.readNBytes(n);
     if (data.length < n) {
       throw new IOException("client closed inside a literal");
@@ -100,10 +112,9 @@ public final class Session {
     return data;
   }
 
-  /** Writes a reply line plus CRLF, honouring SLOW, RESET_AFTER_BYTES and RESET_AFTER_REPLIES. */
-  public void writeLine(String line) throws IOException {
-    Fault slow = server.currentFault(Fault.Kind.SLOW);
-    if (slow != null) {
+  /** Writes a reply line plus CRLF, honouring SLOW, trickling, RESET_AFTER_BYTES and RESET_AFTER_REPLIES. */
+  void writeLine(String line) throws IOException {
+    if (fault() instanceof Fault.Slow slow) {
       pause(slow.delay());
     }
     if (repliesBeforeReset == 0) {
@@ -116,43 +127,75 @@ public final class Session {
     }
   }
 
-  /** Writes bytes as they are, honouring RESET_AFTER_BYTES. */
-  public void writeRaw(byte[] bytes) throws IOException {
-    Fault f = server.currentFault(Fault.Kind.RESET_AFTER_BYTES);
-    if (f != null && written + bytes.length >= f.count()) {
-      int allowed = (int) Math.max(0, f.count() - written);
+  /** Writes bytes as they are, one at a time while trickling, honouring RESET_AFTER_BYTES. */
+  void writeRaw(byte[] bytes) throws IOException {
+    Duration t = trickle;
+    if (t == null) {
+      write(bytes, bytes.length);
+      return;
+    }
+    for (byte b : bytes) {
+      write(new byte[] {b}, 1);
+      pause(t);
+    }
+  }
+
+  private void write(byte[] bytes, int length) throws IOException {
+    if (fault() instanceof Fault.ResetAfterBytes f && written + length >= f.bytes()) {
+      int allowed = (int) Math.max(0, f.bytes() - written);
       out.write(bytes, 0, allowed);
       out.flush();
       written += allowed;
       cut();
-      throw new IOException("connection cut after " + f.count() + " bytes (fault)");
+      throw new IOException("connection cut after " + f.bytes() + " bytes (fault)");
     }
-    out.write(bytes);
+    out.write(bytes, 0, length);
     out.flush();
-    written += bytes.length;
+    written += length;
   }
 
-  /** Streams {@code length} bytes from {@code source} (for big literals), honouring RESET_AFTER_BYTES. */
-  public void writeStream(InputStream source, long length) throws IOException {
-    byte[] buf = new byte[64 * 1024];
+  /** Streams {@code length} bytes from {@code source} (for big literals), honouring the byte faults. */
+  void writeStream(InputStream source, long length) throws IOException {
+    byte[] buf = new byte[CHUNK];
     long left = length;
     while (left > 0) {
       int n = source.read(buf, 0, (int) Math.min(buf.length, left));
       if (n < 0) {
         throw new IOException("message source ended " + left + " bytes early");
       }
-      writeRaw(n == buf.length ? buf : java.util.Arrays.copyOf(buf, n));
+      writeRaw(n == buf.length ? buf : Arrays.copyOf(buf, n));
       left -= n;
     }
   }
 
+  /**
+   * Writes {@code length} bytes of filler ({@code x}, no line end) from one small buffer, so a
+   * line of any size costs no memory; {@link Long#MAX_VALUE} writes until the client goes away.
+   */
+  void writeFiller(long length) throws IOException {
+    byte[] chunk = new byte[CHUNK];
+    Arrays.fill(chunk, (byte) 'x');
+    for (long left = length; left > 0 && !closed; ) {
+      int n = (int) Math.min(chunk.length, left);
+      writeRaw(n == chunk.length ? chunk : Arrays.copyOf(chunk, n));
+      if (length != Long.MAX_VALUE) {
+        left -= n;
+      }
+    }
+  }
+
+  /** From now on, every byte written is followed by a pause of {@code perByte}; {@code null} stops trickling. */
+  void trickle(Duration perByte) {
+    this.trickle = perByte;
+  }
+
   /** After {@code replies} more reply lines, the next reply resets the connection instead; -1 disarms. */
-  public void resetAfterReplies(int replies) {
+  void resetAfterReplies(int replies) {
     this.repliesBeforeReset = replies;
   }
 
   /** Stays silent until the server stops (a stalled or black-holed connection). */
-  public void hold() {
+  void hold() {
     try {
       released.await();
     } catch (InterruptedException e) {
@@ -164,7 +207,7 @@ public final class Session {
    * Cuts the connection mid-stream: FIN after the bytes already written, so they
    * reach the client (an RST could discard them in flight, making tests racy).
    */
-  public void cut() {
+  void cut() {
     try {
       socket.shutdownOutput();
     } catch (IOException ignored) {
@@ -174,7 +217,7 @@ public final class Session {
   }
 
   /** Resets the connection: TCP RST, no FIN. */
-  public void reset() {
+  void reset() {
     try {
       socket.setSoLinger(true, 0);
     } catch (IOException ignored) {
@@ -183,13 +226,8 @@ public final class Session {
     close();
   }
 
-  /** Ends the session from the server side: closes the socket and releases a hold. */
-  public void abort() {
-    close();
-  }
-
-  /** Closes the socket. */
-  public void close() {
+  /** Closes the socket and releases a hold or a pause. */
+  void close() {
     closed = true;
     released.countDown();
     try {
@@ -200,17 +238,19 @@ public final class Session {
   }
 
   /** True once closed. */
-  public boolean isClosed() {
+  boolean isClosed() {
     return closed;
   }
 
-  private static void pause(Duration d) throws IOException {
-    // The SLOW fault's purpose is to answer late: this delay is the simulated behaviour.
+  /** The simulated delay of a slow or trickling host; ends early (with an exception) when the session closes. */
+  private void pause(Duration d) throws IOException {
     try {
-      Thread.sleep(d.toMillis(), d.toNanosPart() % 1_000_000);
+      if (released.await(d.toNanos(), TimeUnit.NANOSECONDS)) {
+        throw new IOException("session closed while pausing");
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new IOException("interrupted while slow");
+      throw new IOException("interrupted while pausing");
     }
   }
 }
