@@ -1,96 +1,120 @@
 package org.repgroup.core.spi;
 
-import java.io.ByteArrayOutputStream;
-import java.io.EOFException;
-import java.io.FilterInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.SocketAddress;
-import java.net.SocketTimeoutException;
-import java.nio.charset.StandardCharsets;
 import java.net.UnknownHostException;
-import java.util.function.IntPredicate;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.function.BiPredicate;
+import java.util.function.Predicate;
 import javax.net.SocketFactory;
-import org.repgroup.core.spi.AttemptContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.SSLSocketFactory;
+import org.repgroup.core.time.Scheduler;
 
 /**
- * A socket factory for one attempt that sees what really happened on the
- * socket, for adapters built on a protocol library that hides it (Jakarta Mail
- * reports a read timeout during a POP3 login as an authentication failure, like
- * a wrong password). It records timeouts, end of stream, read errors and the
- * first line the server sent; connects to the address the engine resolved;
- * registers every socket with the attempt so the engine can close it; and tells
- * the engine when the host first answered well.
+ * The socket factory of a protocol library's session (Jakarta Mail's
+ * {@code mail.<protocol>.socketFactory}), installed once per session and shared
+ * by every attempt. A socket created on a thread inside
+ * {@link ObservedConnection#enter()} belongs to that attempt: it connects to the
+ * address the engine resolved within the attempt's connect timeout, registers
+ * with the attempt so the engine can close it, and until the attempt is served:
+ *
+ * <ul>
+ *   <li>gives every greeting and reply one time budget, the attempt's response
+ *       timeout, from the moment the client starts waiting (connect, or its first
+ *       write after the host spoke) to the next command: {@code SO_TIMEOUT} is set
+ *       per read to what is left, so a host that trickles a byte now and then is
+ *       timed out like a silent one, and the protocol library's own read timeout
+ *       can shorten the bound but never lengthen it;</li>
+ *   <li>caps what the host sends ({@link InputLimits}: bytes per line and per
+ *       response, literals announced by the {@link LineInspector} included) before
+ *       the bytes reach the protocol library, which would otherwise buffer a whole
+ *       line or allocate a literal's announced size;</li>
+ *   <li>tells the engine about progress: {@link AttemptContext#hostResponded()}
+ *       for each complete line after a good greeting (never for a first byte), and
+ *       {@link AttemptContext#awaitingReply()} when the client sends a command.</li>
+ * </ul>
+ *
+ * <p>TLS is done by this layer, so the caps and budgets see the plain text: with
+ * {@link Builder#implicitTls} every socket speaks TLS from the first byte, and
+ * {@link #tlsUpgrade()} is the {@link SSLSocketFactory} a STARTTLS upgrade must
+ * use ({@code mail.<protocol>.ssl.socketFactory}). The sockets it returns are
+ * {@link SSLSocket}s, so the protocol library still configures protocols,
+ * cipher suites and the host-name check on them. Sockets created outside an
+ * attempt, or of an attempt already served, are plain sockets with a write
+ * timeout (when one is set) and nothing else.
  */
 public final class ObservedSocketFactory extends SocketFactory {
 
-  private final InetSocketAddress target;
-  private final String targetName;
-  private final IntPredicate goodFirstByte;
-  private final AttemptContext ctx;
-  private final ByteArrayOutputStream greeting = new ByteArrayOutputStream();
-  private volatile boolean timedOut;
-  private volatile boolean endOfStream;
-  private volatile IOException readError;
-  private volatile boolean answered;
+  /** The attempt whose sockets are being created on this thread. */
+  static final ThreadLocal<ObservedConnection> CURRENT = new ThreadLocal<>();
 
-  private ObservedSocketFactory(InetSocketAddress target, AttemptContext ctx, IntPredicate goodFirstByte) {
-    this.target = target;
-    this.targetName = ctx.host().host();
-    this.ctx = ctx;
-    this.goodFirstByte = goodFirstByte;
+  private final Predicate<String> goodGreeting;
+  private final LineInspector inspector;
+  private final InputLimits limits;
+  private final boolean implicitTls;
+  private final SSLSocketFactory tls;
+  private final BiPredicate<String, SSLSocket> peerCheck;
+  private final boolean checkHostName;
+  private final Duration writeTimeout;
+  private final Scheduler scheduler;
+  private final SSLSocketFactory upgrade;
+
+  private ObservedSocketFactory(Builder b) {
+    this.goodGreeting = b.goodGreeting;
+    this.inspector = b.inspector;
+    this.limits = b.limits;
+    this.implicitTls = b.implicitTls;
+    this.tls = b.tls;
+    this.peerCheck = b.peerCheck;
+    this.checkHostName = b.checkHostName;
+    this.writeTimeout = b.writeTimeout;
+    this.scheduler = b.scheduler;
+    this.upgrade = new TlsUpgrade(this);
   }
 
   /**
-   * A factory for the attempt {@code ctx}: sockets asked for {@code ctx.host()}
+   * A builder.
+   *
+   * @param goodGreeting true for a first line that shows a willing server
+   *     ({@code "* OK ..."}, {@code "+OK ..."}); only after one does a complete line
+   *     count as the host having answered
+   */
+  public static Builder builder(Predicate<String> goodGreeting) {
+    return new Builder(goodGreeting);
+  }
+
+  /**
+   * The connection of attempt {@code ctx}: sockets asked for {@code ctx.host()}
    * connect to the address the engine's resolver gives now.
    *
-   * @param goodFirstByte true for a first byte that shows a willing server ({@code '+'} for POP3,
-   *     {@code '*'} for IMAP): then {@link AttemptContext#hostResponded()} is called
    * @throws UnknownHostException when the host does not resolve
    */
-  public static ObservedSocketFactory forAttempt(AttemptContext ctx, IntPredicate goodFirstByte)
-      throws UnknownHostException {
-    return new ObservedSocketFactory(ctx.socketAddress(), ctx, goodFirstByte);
+  public ObservedConnection watch(AttemptContext ctx) throws UnknownHostException {
+    return new ObservedConnection(this, ctx, ctx.socketAddress());
   }
 
-  /** A read timed out. */
-  public boolean timedOut() {
-    return timedOut;
+  /** The factory a STARTTLS upgrade must use, so that the upgraded socket stays observed. */
+  public SSLSocketFactory tlsUpgrade() {
+    return upgrade;
   }
 
-  /** The server closed the connection (end of stream). */
-  public boolean endOfStream() {
-    return endOfStream;
-  }
-
-  /** A read failed (reset...), or {@code null}. */
-  public IOException readError() {
-    return readError;
-  }
-
-  /** True when the socket failed under the login rather than the server answering. */
-  public boolean connectionFailed() {
-    return timedOut || endOfStream || readError != null;
-  }
-
-  /** The first line the server sent (the greeting), at most 512 bytes, or empty. */
-  public String greetingLine() {
-    synchronized (greeting) {
-      String s = greeting.toString(StandardCharsets.ISO_8859_1);
-      int nl = s.indexOf('\n');
-      return (nl >= 0 ? s.substring(0, nl) : s).strip();
-    }
+  /** True when every socket speaks TLS from the first byte. */
+  public boolean implicitTls() {
+    return implicitTls;
   }
 
   @Override
   public Socket createSocket() {
-    Socket s = new ObservedSocket();
-    ctx.onCancel(s);
-    return s;
+    ObservedConnection conn = CURRENT.get();
+    if (conn != null && conn.factory() != this) {
+      conn = null;
+    }
+    GuardedSocket raw = new GuardedSocket(this, conn);
+    return implicitTls ? new GuardedTlsSocket(raw) : raw;
   }
 
   @Override
@@ -116,96 +140,130 @@ public final class ObservedSocketFactory extends SocketFactory {
   }
 
   @Override
-  public Socket createSocket(InetAddress address, int port, InetAddress localAddress, int localPort) throws IOException {
+  public Socket createSocket(InetAddress address, int port, InetAddress localAddress, int localPort)
+      throws IOException {
     Socket s = createSocket();
     s.bind(new InetSocketAddress(localAddress, localPort));
     s.connect(new InetSocketAddress(address, port));
     return s;
   }
 
-  private final class ObservedSocket extends Socket {
-    private InputStream observed;
+  // ---- for the sockets ----
 
-    @Override
-    public void connect(SocketAddress endpoint, int timeout) throws IOException {
-      SocketAddress to = endpoint;
-      if (endpoint instanceof InetSocketAddress isa && targetName.equalsIgnoreCase(isa.getHostString())
-          && isa.getPort() == target.getPort()) {
-        to = target;
-      }
-      super.connect(to, timeout);
-      // Mail protocols are request/response in small writes: Nagle would add delayed-ACK stalls.
-      setTcpNoDelay(true);
-    }
-
-    @Override
-    public synchronized InputStream getInputStream() throws IOException {
-      if (observed == null) {
-        observed = new ObservedInput(super.getInputStream());
-      }
-      return observed;
-    }
+  Predicate<String> goodGreeting() {
+    return goodGreeting;
   }
 
-  private final class ObservedInput extends FilterInputStream {
-    ObservedInput(InputStream in) {
-      super(in);
+  LineInspector inspector() {
+    return inspector;
+  }
+
+  InputLimits limits() {
+    return limits;
+  }
+
+  SSLSocketFactory tls() {
+    return tls != null ? tls : (SSLSocketFactory) SSLSocketFactory.getDefault();
+  }
+
+  BiPredicate<String, SSLSocket> peerCheck() {
+    return peerCheck;
+  }
+
+  boolean checkHostName() {
+    return checkHostName;
+  }
+
+  Duration writeTimeout() {
+    return writeTimeout;
+  }
+
+  Scheduler scheduler() {
+    return scheduler;
+  }
+
+  /** Builds an {@link ObservedSocketFactory}. */
+  public static final class Builder {
+    private final Predicate<String> goodGreeting;
+    private LineInspector inspector = LineInspector.NONE;
+    private InputLimits limits = InputLimits.DEFAULT;
+    private boolean implicitTls;
+    private SSLSocketFactory tls;
+    private BiPredicate<String, SSLSocket> peerCheck;
+    private boolean checkHostName = true;
+    private Duration writeTimeout;
+    private Scheduler scheduler;
+
+    private Builder(Predicate<String> goodGreeting) {
+      this.goodGreeting = Objects.requireNonNull(goodGreeting, "goodGreeting");
     }
 
-    @Override
-    public int read() throws IOException {
-      try {
-        int b = super.read();
-        if (b < 0) {
-          endOfStream = true;
-        } else {
-          seen(new byte[] {(byte) b}, 0, 1);
-        }
-        return b;
-      } catch (IOException e) {
-        throw failed(e);
-      }
+    /** Literal sizes announced in lines (IMAP). Defaults to {@link LineInspector#NONE}. */
+    public Builder inspector(LineInspector inspector) {
+      this.inspector = Objects.requireNonNull(inspector, "inspector");
+      return this;
     }
 
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      try {
-        int n = super.read(b, off, len);
-        if (n < 0) {
-          endOfStream = true;
-        } else {
-          seen(b, off, n);
-        }
-        return n;
-      } catch (IOException e) {
-        throw failed(e);
-      }
+    /** Caps before the attempt is served. Defaults to {@link InputLimits#DEFAULT}. */
+    public Builder limits(InputLimits limits) {
+      this.limits = Objects.requireNonNull(limits, "limits");
+      return this;
     }
 
-    private IOException failed(IOException e) {
-      if (e instanceof SocketTimeoutException) {
-        timedOut = true;
-      } else if (e instanceof EOFException) {
-        endOfStream = true;
-      } else {
-        readError = e;
-      }
-      return e;
+    /** Every socket speaks TLS from the first byte (IMAPS, POP3S). Defaults to off. */
+    public Builder implicitTls(boolean on) {
+      this.implicitTls = on;
+      return this;
     }
 
-    private void seen(byte[] b, int off, int n) {
-      if (n > 0 && !answered) {
-        answered = true;
-        if (goodFirstByte.test(b[off] & 0xff)) {
-          ctx.hostResponded();
-        }
+    /**
+     * The TLS sockets' factory, layered over the observed plain socket. Defaults
+     * to the JVM's default {@link SSLSocketFactory}.
+     */
+    public Builder tls(SSLSocketFactory factory) {
+      this.tls = Objects.requireNonNull(factory, "factory");
+      return this;
+    }
+
+    /**
+     * A check of the peer after each handshake (host name, socket), on top of the
+     * trust manager's; a host failing it is refused. Defaults to none.
+     */
+    public Builder peerCheck(BiPredicate<String, SSLSocket> check) {
+      this.peerCheck = Objects.requireNonNull(check, "check");
+      return this;
+    }
+
+    /**
+     * Whether the handshakes this layer completes itself
+     * ({@link ObservedConnection#openSocket()}, {@link ObservedConnection#startTls})
+     * check the certificate against the host name. Defaults to true. (Handshakes
+     * driven by the protocol library follow its own setting.)
+     */
+    public Builder checkHostName(boolean check) {
+      this.checkHostName = check;
+      return this;
+    }
+
+    /**
+     * Closes a socket whose write has been blocked for {@code timeout} (a host
+     * that stopped reading), checked on {@code scheduler}. Defaults to none.
+     *
+     * @throws IllegalArgumentException when {@code timeout} is not positive
+     */
+    public Builder writeTimeout(Duration timeout, Scheduler scheduler) {
+      Objects.requireNonNull(timeout, "timeout");
+      if (timeout.isZero() || timeout.isNegative()) {
+        throw new IllegalArgumentException("write timeout must be positive, was " + timeout);
       }
-      synchronized (greeting) {
-        int room = 512 - greeting.size();
-        if (room > 0) {
-          greeting.write(b, off, Math.min(room, n));
-        }
-      }
+      this.writeTimeout = timeout;
+      this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+      return this;
+    }
+
+    /** The factory. */
+    public ObservedSocketFactory build() {
+      return new ObservedSocketFactory(this);
     }
   }
 }
