@@ -11,6 +11,7 @@ import org.repgroup.core.spi.FailureTranslator;
 import org.repgroup.core.FailoverPolicy;
 import org.repgroup.core.FailoverResult;
 import org.repgroup.core.Intent;
+import org.repgroup.imap.internal.BurlSockets;
 import org.repgroup.imap.internal.UrlFetchAttempt;
 
 /**
@@ -44,12 +45,12 @@ public final class BurlFetcher {
 
   private final FailoverEngine engine;
   private final Credentials identity;
-  private final SSLSocketFactory startTls;
+  private final BurlSockets sockets;
 
   private BurlFetcher(Builder b) {
     this.engine = new FailoverEngine(b.resources, b.policy);
     this.identity = b.identity;
-    this.startTls = b.startTls;
+    this.sockets = new BurlSockets(b.startTls);
   }
 
   /** A builder on shared {@code resources}, logging in as the submit server ({@code identity}). */
@@ -69,7 +70,7 @@ public final class BurlFetcher {
       throw new IllegalArgumentException("BURL URL contains control characters");
     }
     FailoverResult.Served<UrlFetchAttempt.OpenFetch> s = engine.serve(group, Protocol.IMAP,
-        Intent.READ_NO_REFERRALS, new UrlFetchAttempt(url, identity, startTls), FAILURES);
+        Intent.READ_NO_REFERRALS, new UrlFetchAttempt(url, identity, sockets), FAILURES);
     return new UrlFetchResult(s.value().stream(), s.value().length(), s.host(), s.trace());
   }
 
@@ -91,7 +92,12 @@ public final class BurlFetcher {
       return this;
     }
 
-    /** Requires STARTTLS before logging in, with {@code factory}. Defaults to none (plain text). */
+    /**
+     * Requires STARTTLS before logging in, with {@code factory}, for groups whose
+     * {@link ReplicationGroup#tls() TLS policy} is {@code NONE}; a group that asks
+     * for TLS gets it either way (its trust store when it names one, else this
+     * factory's trust). Defaults to none (plain text unless the group asks).
+     */
     public Builder startTls(SSLSocketFactory factory) {
       this.startTls = Objects.requireNonNull(factory, "factory");
       return this;

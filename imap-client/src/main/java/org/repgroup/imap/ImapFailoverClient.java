@@ -12,8 +12,10 @@ import org.repgroup.core.spi.FailoverEngine;
 import org.repgroup.core.FailoverPolicy;
 import org.repgroup.core.FailoverResult;
 import org.repgroup.core.Intent;
+import org.repgroup.core.spi.InputLimits;
 import org.repgroup.imap.internal.ImapLoginAttempt;
 import org.repgroup.mail.MailFailures;
+import org.repgroup.imap.internal.ImapSessions;
 
 /**
  * IMAP to a replication group: a connected, logged-in Jakarta Mail
@@ -45,12 +47,12 @@ public final class ImapFailoverClient {
 
   private final FailoverEngine engine;
   private final RepgroupResources resources;
-  private final Properties sessionProperties;
+  private final ImapSessions sessions;
 
   private ImapFailoverClient(Builder b) {
     this.resources = b.resources;
     this.engine = new FailoverEngine(b.resources, b.policy);
-    this.sessionProperties = b.sessionProperties;
+    this.sessions = new ImapSessions(b.sessionProperties, b.policy, b.resources.scheduler(), InputLimits.DEFAULT);
   }
 
   /** A builder on shared {@code resources}. */
@@ -72,7 +74,7 @@ public final class ImapFailoverClient {
   public FailoverResult.Served<IMAPStore> connectTraced(ReplicationGroup group, Credentials credentials,
       Intent intent) throws MessagingException {
     Objects.requireNonNull(credentials, "credentials");
-    return run(group, intent, new ImapLoginAttempt(sessionProperties, credentials.user(), credentials.password(),
+    return run(group, intent, new ImapLoginAttempt(sessions, credentials.user(), credentials.password(),
         null, resources.listener()));
   }
 
@@ -85,7 +87,7 @@ public final class ImapFailoverClient {
   public IMAPStore connectAsAdminFor(ReplicationGroup group, String user, Intent intent) throws MessagingException {
     Credentials admin = group.admin().orElseThrow(() ->
         new IllegalArgumentException("group " + group.name() + " has no admin (imapadmin/imapadminpass)"));
-    return run(group, intent, new ImapLoginAttempt(sessionProperties, admin.user(), admin.password(),
+    return run(group, intent, new ImapLoginAttempt(sessions, admin.user(), admin.password(),
         Objects.requireNonNull(user, "user"), resources.listener())).value();
   }
 
@@ -114,9 +116,20 @@ public final class ImapFailoverClient {
     /**
      * Jakarta Mail session properties ({@code mail.imap.*}: STARTTLS, SSL, SASL...),
      * honoured as given, except: timeouts shorter than the engine's win, longer ones
-     * are cut to the engine's; the socket factory is ours (it observes the socket);
+     * are cut to the engine's (the write timeout is applied by our socket layer, not
+     * Angus'); the socket factory is ours (it observes the socket, and does TLS so
+     * that it sees the plain text: {@code mail.imap.ssl.socketFactory},
+     * {@code .ssl.socketFactory.class} and {@code .ssl.trust} choose the TLS it uses);
      * {@code mail.imap.referralexception} is off (referrals are read from the raw
-     * response). Defaults to none.
+     * response). A group's {@link ReplicationGroup#tls() TLS policy} other than
+     * {@code NONE} overrides the TLS settings: STARTTLS required or IMAPS, the
+     * policy's trust store and host-name check. With {@code NONE} they apply as given
+     * ({@code mail.imap.starttls.enable} alone is opportunistic and sends the password
+     * in plain text to a host that does not offer STARTTLS). Before login each
+     * greeting and reply must be complete within the response timeout and within
+     * {@link InputLimits#DEFAULT}; after login the session is the user's, with
+     * Angus' own read timeout and no caps. The client builds one Jakarta Mail
+     * {@code Session} per TLS policy from these properties. Defaults to none.
      */
     public Builder sessionProperties(Properties properties) {
       Properties copy = new Properties();

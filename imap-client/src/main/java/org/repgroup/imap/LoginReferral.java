@@ -6,6 +6,7 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import org.repgroup.core.HostAddress;
+import org.repgroup.core.spi.ServerText;
 
 /**
  * An RFC 2221 login referral: the IMAP URL in {@code [REFERRAL imap://...]}.
@@ -22,6 +23,12 @@ import org.repgroup.core.HostAddress;
 public record LoginReferral(String url, Optional<String> user, Optional<String> authMechanism, HostAddress host) {
 
   private static final String MARK = "[REFERRAL ";
+
+  /**
+   * Longest referral URL accepted: a host name has at most 253 characters, and
+   * user, mechanism and port leave this ample room. Longer is malformed.
+   */
+  public static final int MAX_URL_LENGTH = 1024;
 
   /** All required. */
   public LoginReferral {
@@ -54,25 +61,30 @@ public record LoginReferral(String url, Optional<String> user, Optional<String> 
         return Optional.of(parse(response.substring(start, i).strip()));
       }
     }
-    throw new IllegalArgumentException("referral without a closing ']' in \"" + response + "\"");
+    throw new IllegalArgumentException("referral without a closing ']' in \"" + ServerText.printable(response, 120)
+        + "\"");
   }
 
   /**
    * Parses an IMAP URL.
    *
-   * @throws IllegalArgumentException naming the URL and what is wrong
+   * @throws IllegalArgumentException naming the URL (printable, capped) and what is wrong
    */
   public static LoginReferral parse(String url) {
     Objects.requireNonNull(url, "url");
+    if (url.length() > MAX_URL_LENGTH) {
+      throw new IllegalArgumentException("referral URL \"" + ServerText.printable(url, 80) + "\": longer than "
+          + MAX_URL_LENGTH + " characters");
+    }
     String lower = url.toLowerCase(Locale.ROOT);
     if (!lower.startsWith("imap://")) {
-      throw new IllegalArgumentException("referral URL \"" + url + "\": not an imap:// URL");
+      throw new IllegalArgumentException("referral URL \"" + shown(url) + "\": not an imap:// URL");
     }
     String rest = url.substring("imap://".length());
     int slash = rest.indexOf('/', rest.lastIndexOf(']') + 1);
     String authority = slash < 0 ? rest : rest.substring(0, slash);
     if (authority.isEmpty()) {
-      throw new IllegalArgumentException("referral URL \"" + url + "\": no host");
+      throw new IllegalArgumentException("referral URL \"" + shown(url) + "\": no host");
     }
     Optional<String> user = Optional.empty();
     Optional<String> mech = Optional.empty();
@@ -90,7 +102,7 @@ public record LoginReferral(String url, Optional<String> user, Optional<String> 
         try {
           user = Optional.of(URLDecoder.decode(rawUser.replace("+", "%2B"), StandardCharsets.UTF_8));
         } catch (IllegalArgumentException e) {
-          throw new IllegalArgumentException("referral URL \"" + url + "\": bad %-encoding in the user name", e);
+          throw new IllegalArgumentException("referral URL \"" + shown(url) + "\": bad %-encoding in the user name", e);
         }
       }
     }
@@ -98,8 +110,13 @@ public record LoginReferral(String url, Optional<String> user, Optional<String> 
     try {
       host = HostAddress.parse(hostPart);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("referral URL \"" + url + "\": " + e.getMessage(), e);
+      throw new IllegalArgumentException("referral URL \"" + shown(url) + "\": "
+          + ServerText.printable(e.getMessage()), e);
     }
     return new LoginReferral(url, user, mech, host);
+  }
+
+  private static String shown(String url) {
+    return ServerText.printable(url, 200);
   }
 }

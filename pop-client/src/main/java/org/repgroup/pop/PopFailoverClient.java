@@ -12,8 +12,10 @@ import org.repgroup.core.spi.FailoverEngine;
 import org.repgroup.core.FailoverPolicy;
 import org.repgroup.core.FailoverResult;
 import org.repgroup.core.Intent;
+import org.repgroup.core.spi.InputLimits;
 import org.repgroup.pop.internal.PopLoginAttempt;
 import org.repgroup.mail.MailFailures;
+import org.repgroup.pop.internal.PopSessions;
 
 /**
  * POP3 to a replication group: a connected, logged-in Jakarta Mail
@@ -41,12 +43,12 @@ public final class PopFailoverClient {
   private static final MailFailures FAILURES = MailFailures.translatingTo(PopGroupUnavailableException::new);
 
   private final FailoverEngine engine;
-  private final Properties sessionProperties;
+  private final PopSessions sessions;
   private final PopLoginMode loginMode;
 
   private PopFailoverClient(Builder b) {
     this.engine = new FailoverEngine(b.resources, b.policy);
-    this.sessionProperties = b.sessionProperties;
+    this.sessions = new PopSessions(b.sessionProperties, b.policy, b.resources.scheduler(), InputLimits.DEFAULT);
     this.loginMode = b.loginMode;
   }
 
@@ -69,7 +71,7 @@ public final class PopFailoverClient {
   public FailoverResult.Served<POP3Store> connectTraced(ReplicationGroup group, Credentials credentials)
       throws MessagingException {
     Objects.requireNonNull(credentials, "credentials");
-    return run(group, new PopLoginAttempt(sessionProperties, credentials.user(), credentials.password(), null, loginMode));
+    return run(group, new PopLoginAttempt(sessions, credentials.user(), credentials.password(), null, loginMode));
   }
 
   /**
@@ -81,7 +83,7 @@ public final class PopFailoverClient {
   public POP3Store connectAsAdminFor(ReplicationGroup group, String user) throws MessagingException {
     Credentials admin = group.admin().orElseThrow(() ->
         new IllegalArgumentException("group " + group.name() + " has no admin (imapadmin/imapadminpass)"));
-    return run(group, new PopLoginAttempt(sessionProperties, admin.user(), admin.password(),
+    return run(group, new PopLoginAttempt(sessions, admin.user(), admin.password(),
         Objects.requireNonNull(user, "user"), PopLoginMode.SASL_PLAIN)).value();
   }
 
@@ -110,8 +112,21 @@ public final class PopFailoverClient {
     /**
      * Jakarta Mail session properties ({@code mail.pop3.*}: STARTTLS, SSL...),
      * honoured as given, except: timeouts shorter than the engine's win, longer
-     * ones are cut to the engine's; the socket factory is ours (it observes the
-     * socket) and APOP is off. Defaults to none.
+     * ones are cut to the engine's (the write timeout is applied by our socket
+     * layer, not Angus'); the socket factory is ours (it observes the socket, and
+     * does TLS so that it sees the plain text: {@code mail.pop3.ssl.socketFactory},
+     * {@code .ssl.socketFactory.class} and {@code .ssl.trust} choose the TLS it
+     * uses); APOP is off. A group's {@link ReplicationGroup#tls() TLS policy} other
+     * than {@code NONE} overrides the TLS settings: STLS required or POP3S, the
+     * policy's trust store and host-name check. With {@code NONE} they apply as
+     * given ({@code mail.pop3.starttls.enable} alone is opportunistic and sends the
+     * password in plain text to a host that does not offer STLS). Before login each
+     * greeting and reply must be complete within the response timeout and within
+     * {@link InputLimits#DEFAULT}; after login the session is the user's, with
+     * Angus' own read timeout and no caps. The client builds one Jakarta Mail
+     * {@code Session} per TLS policy and login mode from these properties (and one
+     * per call for {@link PopFailoverClient#connectAsAdminFor}, whose authorization
+     * identity Angus reads from the session). Defaults to none.
      */
     public Builder sessionProperties(Properties properties) {
       Properties copy = new Properties();

@@ -5,6 +5,7 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import org.repgroup.core.HostAddress;
+import org.repgroup.core.spi.ServerText;
 
 /**
  * A POP3 extended response code (RFC 2449) with its hierarchy (RFC 3206):
@@ -16,6 +17,12 @@ import org.repgroup.core.HostAddress;
  * @param text the human text after the code
  */
 public record PopResponseCode(List<String> parts, String text) {
+
+  /**
+   * Longest referral target accepted: a host name of 253 characters, or an IPv6
+   * literal in brackets, and a port.
+   */
+  public static final int MAX_TARGET_LENGTH = 253 + ":65535".length();
 
   /** Copies the parts. */
   public PopResponseCode {
@@ -63,6 +70,10 @@ public record PopResponseCode(List<String> parts, String text) {
       boolean target = i == 2 && raw[0].equalsIgnoreCase("SYS") && raw[1].equalsIgnoreCase("REFER");
       String p = target ? code.substring(code.indexOf('/', code.indexOf('/') + 1) + 1) : raw[i];
       if (p.isEmpty()) {
+        if (target) {
+          // [SYS/REFER/]: a referral without a host, malformed (see referral()), not "no code".
+          break;
+        }
         return Optional.empty();
       }
       parts.add(target ? p : p.toUpperCase(Locale.ROOT));
@@ -90,7 +101,8 @@ public record PopResponseCode(List<String> parts, String text) {
    * For {@code [SYS/REFER/host[:port]]}: the host to go to (port absent when the
    * code has none: the group's POP port applies).
    *
-   * @throws IllegalArgumentException when the target is not a host
+   * @throws IllegalArgumentException when the target is missing, absurdly long or not a host (the message shows it
+   *     printable and capped)
    */
   public Optional<HostAddress> referral() {
     if (!is("SYS", "REFER")) {
@@ -99,10 +111,20 @@ public record PopResponseCode(List<String> parts, String text) {
     if (parts.size() < 3) {
       throw new IllegalArgumentException("[SYS/REFER] without a host");
     }
-    return Optional.of(HostAddress.parse(parts.get(2)));
+    String target = parts.get(2);
+    if (target.length() > MAX_TARGET_LENGTH) {
+      throw new IllegalArgumentException("[SYS/REFER] target of " + target.length() + " characters (at most "
+          + MAX_TARGET_LENGTH + "): \"" + ServerText.printable(target, 40) + "\"");
+    }
+    try {
+      return Optional.of(HostAddress.parse(target));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("[SYS/REFER] target \"" + ServerText.printable(target, 80) + "\": "
+          + ServerText.printable(e.getMessage()), e);
+    }
   }
 
-  /** {@code SYS/TEMP} etc. */
+  /** {@code SYS/TEMP} etc., as the server sent it (pass it through {@link ServerText#printable} to show it). */
   @Override
   public String toString() {
     return String.join("/", parts);

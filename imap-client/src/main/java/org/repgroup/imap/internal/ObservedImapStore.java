@@ -9,11 +9,14 @@ import org.eclipse.angus.mail.iap.Response;
 import org.eclipse.angus.mail.imap.IMAPStore;
 import org.eclipse.angus.mail.imap.protocol.IMAPProtocol;
 import org.eclipse.angus.mail.util.MailLogger;
+import org.repgroup.core.spi.ObservedConnection;
 
 /**
  * An {@link IMAPStore} that records the greeting and the login result exactly
  * as the server sent them (Angus keeps neither, and cuts referral URLs at the
- * first {@code ]}). The recording protocol is created per connection.
+ * first {@code ]}), and whose every connection, the login's and the folders'
+ * later ones, belongs to the attempt's {@link ObservedConnection} (the engine's
+ * address; before login, the attempt's bounds).
  */
 public final class ObservedImapStore extends IMAPStore {
 
@@ -21,17 +24,27 @@ public final class ObservedImapStore extends IMAPStore {
   private static final ThreadLocal<ImapObservation> CURRENT = new ThreadLocal<>();
 
   private final ImapObservation observation;
+  private final ObservedConnection connection;
 
-  /** A store on {@code session} that records into {@code observation}. */
-  public ObservedImapStore(Session session, ImapObservation observation) {
+  /**
+   * A store on {@code session} that records into {@code observation}.
+   *
+   * @param authorizationId the user an admin acts as (SASL PLAIN authzid), or {@code null}
+   */
+  public ObservedImapStore(Session session, ImapObservation observation, ObservedConnection connection,
+      String authorizationId) {
     super(session, new URLName("imap", null, -1, null, null, null));
     this.observation = observation;
+    this.connection = connection;
+    if (authorizationId != null) {
+      this.authorizationID = authorizationId;
+    }
   }
 
   @Override
   protected IMAPProtocol newIMAPProtocol(String host, int port) throws IOException, ProtocolException {
     CURRENT.set(observation);
-    try {
+    try (ObservedConnection.Scope ignored = connection.enter()) {
       return new RecordingProtocol(name, host, port, session.getProperties(), isSSL,
           new MailLogger(IMAPStore.class, "DEBUG IMAP", session.getDebug(), session.getDebugOut()));
     } finally {

@@ -7,18 +7,18 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Locale;
-import javax.net.ssl.SSLSocket;
-import javax.net.ssl.SSLSocketFactory;
+import java.util.Optional;
 import org.repgroup.core.Credentials;
+import org.repgroup.core.FatalReason;
 import org.repgroup.core.spi.Attempt;
 import org.repgroup.core.spi.AttemptContext;
-import org.repgroup.core.FatalReason;
 import org.repgroup.core.spi.AttemptOutcome;
+import org.repgroup.core.spi.ObservedConnection;
+import org.repgroup.core.spi.ServerText;
 import org.repgroup.imap.LoginReferral;
 
 /**
@@ -35,17 +35,17 @@ public final class UrlFetchAttempt implements Attempt<UrlFetchAttempt.OpenFetch>
 
   private final String url;
   private final Credentials identity;
-  private final SSLSocketFactory startTls;
+  private final BurlSockets sockets;
 
   /**
    * @param url the URLAUTH URL to fetch
    * @param identity the submit server's own login
-   * @param startTls when not {@code null}, STARTTLS is required and done with this factory
+   * @param sockets the fetcher's sockets (TLS per group)
    */
-  public UrlFetchAttempt(String url, Credentials identity, SSLSocketFactory startTls) {
+  public UrlFetchAttempt(String url, Credentials identity, BurlSockets sockets) {
     this.url = url;
     this.identity = identity;
-    this.startTls = startTls;
+    this.sockets = sockets;
   }
 
   /**
@@ -70,51 +70,61 @@ public final class UrlFetchAttempt implements Attempt<UrlFetchAttempt.OpenFetch>
 
   @Override
   public AttemptOutcome<OpenFetch> attempt(AttemptContext ctx) {
-    Socket socket = new Socket();
-    ctx.onCancel(socket);
+    BurlSockets.Entry tls;
     try {
-      socket.connect(ctx.socketAddress(), (int) ctx.connectTimeout().toMillis());
-      socket.setSoTimeout((int) Math.max(1, ctx.responseTimeout().toMillis()));
+      tls = sockets.forPolicy(ctx.group().tls());
+    } catch (IOException e) {
+      String why = "TLS for group " + ctx.group().name() + ": " + e.getMessage();
+      return AttemptOutcome.fatal(FatalReason.CLIENT_ERROR, why, new IOException(why, e));
+    }
+    ObservedConnection conn;
+    try {
+      conn = tls.sockets().watch(ctx);
+    } catch (UnknownHostException e) {
+      return AttemptOutcome.unavailable("unknown host " + ServerText.printable(ctx.host().host()), e);
+    }
+    Socket socket = null;
+    try {
+      socket = conn.openSocket();
+      socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, ctx.responseTimeout().toMillis())));
       Conversation c = new Conversation(socket);
       String greeting = c.readLine();
       if (greeting.startsWith("* BYE")) {
         socket.close();
-        return AttemptOutcome.unavailable("greeting: " + greeting, null);
+        return AttemptOutcome.unavailable("greeting: " + ServerText.printable(greeting), null);
       }
       if (!greeting.startsWith("* OK")) {
         socket.close();
-        return AttemptOutcome.unavailable("not an IMAP greeting: \"" + printable(greeting) + "\"", null);
+        return AttemptOutcome.unavailable("not an IMAP greeting: \"" + ServerText.printable(greeting, 80) + "\"", null);
       }
-      ctx.hostResponded();
-      if (startTls != null) {
+      if (tls.startTls()) {
         String r = c.command("t0 STARTTLS");
         if (!r.startsWith("t0 OK")) {
           socket.close();
-          return AttemptOutcome.unavailable("STARTTLS refused (" + r + "); never fetching in plain text", null);
+          return AttemptOutcome.unavailable("STARTTLS refused (" + ServerText.printable(r)
+              + "); never fetching in plain text", null);
         }
-        SSLSocket tls = (SSLSocket) startTls.createSocket(socket, ctx.host().host(), ctx.host().port().orElseThrow(), true);
-        ctx.onCancel(tls);
-        javax.net.ssl.SSLParameters params = tls.getSSLParameters();
-        params.setEndpointIdentificationAlgorithm("HTTPS");
-        tls.setSSLParameters(params);
-        tls.startHandshake();
-        socket = tls;
-        c = new Conversation(tls);
+        socket = conn.startTls(socket);
+        c = new Conversation(socket);
       }
       AttemptOutcome<OpenFetch> login = login(c, socket);
       if (login != null) {
         return login;
       }
-      return urlfetch(c, socket);
-    } catch (UnknownHostException e) {
-      closeQuietly(socket);
-      return AttemptOutcome.unavailable("unknown host " + ctx.host().host(), e);
-    } catch (SocketTimeoutException e) {
-      closeQuietly(socket);
-      return AttemptOutcome.unavailable("timed out", e);
+      AttemptOutcome<OpenFetch> fetched = urlfetch(c, socket);
+      if (fetched instanceof AttemptOutcome.Success<OpenFetch>) {
+        // The message streams from here: the user's, unbounded.
+        conn.served();
+      }
+      return fetched;
     } catch (IOException e) {
       closeQuietly(socket);
-      return AttemptOutcome.unavailable(e.getClass().getSimpleName() + ": " + e.getMessage(), e);
+      Optional<String> onSocket = conn.limitExceeded().or(conn::failure);
+      if (onSocket.isPresent()) {
+        return AttemptOutcome.unavailable(onSocket.get(), e);
+      }
+      return AttemptOutcome.unavailable(e.getClass().getSimpleName()
+          + (e.getMessage() == null ? "" : ": " + ServerText.printable(e.getMessage())), e);
     }
   }
 
@@ -134,7 +144,7 @@ public final class UrlFetchAttempt implements Attempt<UrlFetchAttempt.OpenFetch>
       var referral = LoginReferral.fromResponse(r);
       if (referral.isPresent()) {
         socket.close();
-        return AttemptOutcome.referral(referral.get().host(), r.substring(0, Math.min(r.length(), 200)));
+        return AttemptOutcome.referral(referral.get().host(), ServerText.printable(r));
       }
     } catch (IllegalArgumentException bad) {
       socket.close();
@@ -145,10 +155,11 @@ public final class UrlFetchAttempt implements Attempt<UrlFetchAttempt.OpenFetch>
     }
     socket.close();
     String code = ImapLoginAttempt.responseCode(r);
+    String shown = ServerText.printable(r);
     if (code.equals("UNAVAILABLE") || code.equals("SERVERBUG")) {
-      return AttemptOutcome.unavailable(r, null);
+      return AttemptOutcome.unavailable(shown, null);
     }
-    return AttemptOutcome.fatal(FatalReason.CREDENTIALS_REFUSED, "submit server login refused: " + printable(r), null);
+    return AttemptOutcome.fatal(FatalReason.CREDENTIALS_REFUSED, "submit server login refused: " + shown, null);
   }
 
   private AttemptOutcome<OpenFetch> urlfetch(Conversation c, Socket socket) throws IOException {
@@ -161,33 +172,32 @@ public final class UrlFetchAttempt implements Attempt<UrlFetchAttempt.OpenFetch>
         if (upper.endsWith(" NIL")) {
           socket.close();
           return AttemptOutcome.fatal(FatalReason.REQUEST_REFUSED,
-              "URLFETCH " + printable(quoted) + " answered NIL: the URL is not valid", null);
+              "URLFETCH " + ServerText.printable(quoted) + " answered NIL: the URL is not valid", null);
         }
         int open = line.lastIndexOf('{');
         if (open < 0 || !line.endsWith("}")) {
           socket.close();
-          return AttemptOutcome.unavailable("unexpected URLFETCH response: " + printable(line), null);
+          return AttemptOutcome.unavailable("unexpected URLFETCH response: " + ServerText.printable(line, 80), null);
         }
         long length;
         try {
           length = Long.parseLong(line.substring(open + 1, line.length() - 1));
         } catch (NumberFormatException e) {
           socket.close();
-          return AttemptOutcome.unavailable("bad literal size in: " + printable(line), null);
+          return AttemptOutcome.unavailable("bad literal size in: " + ServerText.printable(line, 80), null);
         }
         return AttemptOutcome.success(new OpenFetch(socket, new LiteralStream(c, socket, length), length));
       }
       if (upper.startsWith("T2 NO")) {
         socket.close();
-        return AttemptOutcome.unavailable("URLFETCH: " + line, null);
+        return AttemptOutcome.unavailable("URLFETCH: " + ServerText.printable(line), null);
       }
       if (upper.startsWith("T2 ")) {
         socket.close();
-        return AttemptOutcome.fatal(FatalReason.REQUEST_REFUSED, "URLFETCH refused: " + printable(line), null);
+        return AttemptOutcome.fatal(FatalReason.REQUEST_REFUSED, "URLFETCH refused: " + ServerText.printable(line), null);
       }
     }
   }
-
 
   /** Line-level reads and writes on one connection. */
   static final class Conversation {
@@ -298,6 +308,9 @@ public final class UrlFetchAttempt implements Attempt<UrlFetchAttempt.OpenFetch>
   }
 
   private static void closeQuietly(Socket s) {
+    if (s == null) {
+      return;
+    }
     try {
       s.close();
     } catch (IOException ignored) {
@@ -305,12 +318,4 @@ public final class UrlFetchAttempt implements Attempt<UrlFetchAttempt.OpenFetch>
     }
   }
 
-  private static String printable(String s) {
-    StringBuilder sb = new StringBuilder();
-    for (int i = 0; i < s.length() && i < 80; i++) {
-      char ch = s.charAt(i);
-      sb.append(ch < 0x20 || ch > 0x7e ? String.format("\\x%02x", (int) ch & 0xff) : String.valueOf(ch));
-    }
-    return sb.toString();
-  }
 }
