@@ -30,6 +30,12 @@ class BurlFetcherTest {
 
   final RepgroupResources resources = RepgroupResources.create();
   final BurlFetcher burl = BurlFetcher.builder(resources, new Credentials("submitter", "subpass")).policy(POLICY).build();
+  /**
+   * Stagger off: every awaited reply before login re-arms the stagger, so with one a slow refusal lets
+   * the next host start in parallel. Tests asserting that no other host was contacted pin time with this.
+   */
+  final BurlFetcher oneAtATime = BurlFetcher.builder(resources, new Credentials("submitter", "subpass"))
+      .policy(POLICY.toBuilder().stagger(Duration.ZERO).build()).build();
 
   @AfterEach
   void tearDown() {
@@ -140,7 +146,7 @@ class BurlFetcherTest {
   @Test
   void invalidUrlIsFatalAndNotTriedElsewhere() throws Exception {
     try (SimulatedReplicationGroup g = group(0)) {
-      assertThatThrownBy(() -> burl.fetch(g.replicationGroup(Protocol.IMAP), URL + "-revoked"))
+      assertThatThrownBy(() -> oneAtATime.fetch(g.replicationGroup(Protocol.IMAP), URL + "-revoked"))
           .isInstanceOfSatisfying(BurlFetchException.class, e -> {
             assertThat(e.reason()).isEqualTo(BurlFetchException.Reason.URL_INVALID);
             assertThat(e.smtpReply()).startsWith("554 5.6.6");
@@ -151,7 +157,8 @@ class BurlFetcherTest {
 
   @Test
   void refusedSubmitLoginIsFatal() throws Exception {
-    BurlFetcher wrong = BurlFetcher.builder(resources, new Credentials("submitter", "nope")).policy(POLICY).build();
+    BurlFetcher wrong = BurlFetcher.builder(resources, new Credentials("submitter", "nope"))
+        .policy(POLICY.toBuilder().stagger(Duration.ZERO).build()).build();
     try (SimulatedReplicationGroup g = group(0)) {
       assertThatThrownBy(() -> wrong.fetch(g.replicationGroup(Protocol.IMAP), URL))
           .isInstanceOfSatisfying(BurlFetchException.class,

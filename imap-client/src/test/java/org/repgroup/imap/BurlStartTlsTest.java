@@ -50,6 +50,41 @@ class BurlStartTlsTest {
   }
 
   @Test
+  void groupRequiringStartTlsNeverGivesTheSubmitCredentialsToAHostWithoutIt() throws Exception {
+    server.start();
+    ReplicationGroup g = ReplicationGroup.builder("tls", StoreHostList.of(server.address()))
+        .tls(org.repgroup.core.TlsPolicy.starttls()).build();
+    BurlFetcher plainBuilder = BurlFetcher.builder(resources, new Credentials("submitter", "subpass"))
+        .policy(FailoverPolicy.builder().deadline(Duration.ofSeconds(5)).maxPasses(1).build()).build();
+
+    assertThatThrownBy(() -> plainBuilder.fetch(g, URL)).isInstanceOfSatisfying(BurlFetchException.class,
+        e -> assertThat(e.reason()).isEqualTo(BurlFetchException.Reason.GROUP_UNAVAILABLE));
+    assertThat(server.sawCommand("STARTTLS")).isTrue();
+    assertThat(server.sawCredentials()).isFalse();
+  }
+
+  @Test
+  void implicitTlsGroupFetchesOverTlsFromTheFirstByte(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    server.start();
+    server.store().registerUrl(URL, "Subject: x\r\n\r\nover imaps\r\n".getBytes(StandardCharsets.US_ASCII));
+    try (TlsRelay imaps = new TlsRelay(TestCertificates.get().serverContext(), server.address())) {
+      ReplicationGroup g = ReplicationGroup.builder("imaps", StoreHostList.of(imaps.address()))
+          .tls(org.repgroup.core.TlsPolicy.implicit().withTrustStore(
+              TestTrustStore.of(TestCertificates.get().serverContext(), dir), TestTrustStore.PASSWORD, "PKCS12"))
+          .build();
+      BurlFetcher plainBuilder = BurlFetcher.builder(resources, new Credentials("submitter", "subpass"))
+          .policy(FailoverPolicy.builder().deadline(Duration.ofSeconds(5)).maxPasses(1).build()).build();
+
+      try (UrlFetchResult r = plainBuilder.fetch(g, URL)) {
+        assertThat(new String(r.stream().readAllBytes(), StandardCharsets.US_ASCII)).contains("over imaps");
+      }
+      assertThat(imaps.handshakes()).isEqualTo(1);
+      assertThat(server.sawCommand("STARTTLS")).isFalse();
+    }
+  }
+
+  @Test
   void hostRefusingStartTlsNeverSeesTheCredentials() throws Exception {
     server.start();
     ReplicationGroup g = ReplicationGroup.builder("tls", StoreHostList.of(server.address())).build();

@@ -47,6 +47,12 @@ class ImapFailoverClientTest {
     }
   }).build();
   final ImapFailoverClient client = ImapFailoverClient.builder(resources).policy(POLICY).build();
+  /**
+   * Stagger off: every awaited reply before login re-arms the stagger, so with one a slow refusal lets
+   * the next host start in parallel. Tests asserting that no other host was contacted pin time with this.
+   */
+  final ImapFailoverClient oneAtATime = ImapFailoverClient.builder(resources)
+      .policy(POLICY.toBuilder().stagger(Duration.ZERO).build()).build();
 
   @AfterEach
   void tearDown() {
@@ -244,7 +250,7 @@ class ImapFailoverClientTest {
   @Test
   void badCredentialsOnTheMasterStopAtOnce() throws Exception {
     try (SimulatedReplicationGroup g = group(ImapReferralStyle.NO, 0)) {
-      assertThatThrownBy(() -> client.connect(g.replicationGroup(Protocol.IMAP), new Credentials("alice", "wrong"),
+      assertThatThrownBy(() -> oneAtATime.connect(g.replicationGroup(Protocol.IMAP), new Credentials("alice", "wrong"),
           Intent.WRITE)).isInstanceOf(AuthenticationFailedException.class);
       assertThat(g.node(1).imap().connectionCount()).isZero();
       assertThat(g.node(2).imap().connectionCount()).isZero();
@@ -266,7 +272,7 @@ class ImapFailoverClientTest {
     try (SimulatedReplicationGroup g = group(ImapReferralStyle.NO, 0)) {
       onLogin(g.node(0).imap(), c -> c.tag() + " NO [EXPIRED] password expired");
 
-      assertThatThrownBy(() -> connect(g.replicationGroup(Protocol.IMAP), Intent.WRITE))
+      assertThatThrownBy(() -> oneAtATime.connect(g.replicationGroup(Protocol.IMAP), ALICE, Intent.WRITE))
           .isInstanceOf(AuthenticationFailedException.class);
       assertThat(g.node(1).imap().connectionCount()).isZero();
     }

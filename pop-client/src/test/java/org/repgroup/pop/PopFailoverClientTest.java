@@ -35,6 +35,12 @@ class PopFailoverClientTest {
 
   final RepgroupResources resources = RepgroupResources.create();
   final PopFailoverClient client = PopFailoverClient.builder(resources).policy(POLICY).build();
+  /**
+   * Stagger off: every awaited reply before login re-arms the stagger, so with one a slow refusal lets
+   * the next host start in parallel. Tests asserting that no other host was contacted pin time with this.
+   */
+  final PopFailoverClient oneAtATime = PopFailoverClient.builder(resources)
+      .policy(POLICY.toBuilder().stagger(Duration.ZERO).build()).build();
 
   @AfterEach
   void tearDown() {
@@ -102,7 +108,7 @@ class PopFailoverClientTest {
     try (SimulatedReplicationGroup g = group(0)) {
       Credentials wrong = new Credentials("alice", "wrong");
 
-      assertThatThrownBy(() -> client.connect(g.replicationGroup(Protocol.POP), wrong))
+      assertThatThrownBy(() -> oneAtATime.connect(g.replicationGroup(Protocol.POP), wrong))
           .isInstanceOf(AuthenticationFailedException.class).hasMessageContaining("[AUTH]");
       assertThat(g.node(1).pop().sawCommand("PASS")).isFalse();
       assertThat(g.node(2).pop().sawCommand("PASS")).isFalse();
@@ -114,7 +120,7 @@ class PopFailoverClientTest {
     try (SimulatedReplicationGroup g = group(0)) {
       g.node(0).pop().onCommand("PASS", c -> "-ERR Try this server instead.");
 
-      assertThatThrownBy(() -> client.connect(g.replicationGroup(Protocol.POP), ALICE))
+      assertThatThrownBy(() -> oneAtATime.connect(g.replicationGroup(Protocol.POP), ALICE))
           .isInstanceOf(AuthenticationFailedException.class).hasMessage("Try this server instead.");
       assertThat(g.node(1).pop().connectionCount()).isZero();
     }
@@ -125,7 +131,7 @@ class PopFailoverClientTest {
     try (SimulatedReplicationGroup g = group(0)) {
       g.node(0).pop().onCommand("PASS", c -> "-ERR [SYS/PERM] account disabled");
 
-      assertThatThrownBy(() -> client.connect(g.replicationGroup(Protocol.POP), ALICE))
+      assertThatThrownBy(() -> oneAtATime.connect(g.replicationGroup(Protocol.POP), ALICE))
           .isInstanceOf(AuthenticationFailedException.class);
       assertThat(g.node(1).pop().connectionCount()).isZero();
     }

@@ -161,11 +161,15 @@ public final class ImapLoginAttempt implements Attempt<IMAPStore> {
       return AttemptOutcome.unavailable("greeting: " + ServerText.printable(greeting), e);
     }
     String raw = conn.greetingLine();
-    if (greeting == null && !raw.isEmpty() && !raw.startsWith("*")) {
+    boolean junk = greeting == null && !raw.isEmpty() && !raw.startsWith("*");
+    if (junk && conn.greetingComplete()) {
       return AttemptOutcome.unavailable("not an IMAP greeting: \"" + ServerText.printable(raw, 80) + "\"", e);
     }
     if (conn.connectionFailed()) {
       return AttemptOutcome.unavailable(conn.failure().orElseThrow(), e);
+    }
+    if (junk) {
+      return AttemptOutcome.unavailable("not an IMAP greeting: \"" + ServerText.printable(raw, 80) + "\"", e);
     }
     Throwable cause = e.getCause() != null ? e.getCause() : e.getNextException();
     String detail = cause != null && cause != e

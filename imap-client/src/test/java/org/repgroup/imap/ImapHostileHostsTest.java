@@ -1,0 +1,223 @@
+package org.repgroup.imap;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.function.Function;
+import org.eclipse.angus.mail.imap.IMAPStore;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.repgroup.core.AffinityCache;
+import org.repgroup.core.AttemptRecord;
+import org.repgroup.core.Credentials;
+import org.repgroup.core.FailoverPolicy;
+import org.repgroup.core.FailoverResult;
+import org.repgroup.core.HostAddress;
+import org.repgroup.core.Intent;
+import org.repgroup.core.Protocol;
+import org.repgroup.core.ReplicationGroup;
+import org.repgroup.core.RepgroupResources;
+import org.repgroup.core.StoreHostList;
+import org.repgroup.testkit.Fault;
+import org.repgroup.testkit.ImapReferralStyle;
+import org.repgroup.testkit.ImapServer;
+import org.repgroup.testkit.SimulatedReplicationGroup;
+
+/** Hosts that trickle, flood, announce huge literals or send junk: left for the next host, at little cost. */
+@Timeout(60)
+class ImapHostileHostsTest {
+
+  static final FailoverPolicy POLICY = ImapFailoverClientTest.POLICY;
+  static final Credentials ALICE = new Credentials("alice", "secret");
+  static final Duration PER_BYTE = Duration.ofMillis(60);
+  /** Most the client may allocate while a host floods it (a login allocates a few hundred KB). */
+  static final long FEW_MEGABYTES = 8L * 1024 * 1024;
+
+  /** IMAP enough for Angus: capabilities, LOGIN, LOGOUT. */
+  static final Function<String, String> IMAP_REPLIES = line -> {
+    String[] p = line.split(" ", 3);
+    String tag = p[0];
+    String verb = p.length > 1 ? p[1].toUpperCase(java.util.Locale.ROOT) : "";
+    return switch (verb) {
+      case "CAPABILITY" -> "* CAPABILITY IMAP4rev1\r\n" + tag + " OK done";
+      case "LOGOUT" -> "* BYE bye\r\n" + tag + " OK done";
+      default -> tag + " OK " + verb + " done";
+    };
+  };
+
+  final RepgroupResources resources = RepgroupResources.create();
+  final ImapFailoverClient client = ImapFailoverClient.builder(resources).policy(POLICY).build();
+  /**
+   * Stagger off, one host at a time, for tests that read the first host's own outcome; a roomy
+   * response timeout, since a flood arrives at once and must end by its cap, not by the clock.
+   */
+  final ImapFailoverClient sequential = ImapFailoverClient.builder(resources)
+      .policy(POLICY.toBuilder().stagger(Duration.ZERO).responseTimeout(Duration.ofSeconds(3)).build()).build();
+
+  @AfterEach
+  void tearDown() {
+    resources.close();
+  }
+
+  static ImapServer healthyHost() throws Exception {
+    return new ImapServer().user("alice", "secret").start();
+  }
+
+  /** One login to the healthy host alone, so the timed one does not pay the JVM's first-use costs. */
+  void warmUp(ImapServer healthy) throws Exception {
+    client.connect(ReplicationGroup.builder("warm", StoreHostList.of(healthy.address())).build(), ALICE,
+        Intent.WRITE).close();
+  }
+
+  static ReplicationGroup group(HostAddress... hosts) {
+    return ReplicationGroup.builder("hostile", StoreHostList.of(hosts)).build();
+  }
+
+  static AttemptRecord attemptOn(FailoverResult.Served<?> s, HostAddress host) {
+    return s.trace().attempts().stream().filter(a -> a.host().equals(host)).findFirst().orElseThrow();
+  }
+
+  static void assertPrintable(String text) {
+    assertThat(text.chars().allMatch(c -> c >= 0x20 && c < 0x7f)).as("printable: %s", text).isTrue();
+  }
+
+  @Test
+  void tricklingGreetingIsLeftForTheNextHostWithinStaggerAndOneLogin() throws Exception {
+    try (TricklingHost trickler = TricklingHost.greeting("* OK [CAPABILITY IMAP4rev1] a trickling host, byte by byte",
+        PER_BYTE); ImapServer healthy = healthyHost()) {
+      warmUp(healthy);
+      FailoverResult.Served<IMAPStore> s = client.connectTraced(group(trickler.address(), healthy.address()), ALICE,
+          Intent.WRITE);
+
+      assertThat(s.host()).isEqualTo(healthy.address());
+      assertThat(s.trace().elapsed()).as("stagger + one login, not the trickle").isLessThan(POLICY.responseTimeout());
+      assertThat(resources.affinityCache().health(trickler.address())).isEqualTo(AffinityCache.HostHealth.DOWN);
+      s.value().close();
+    }
+  }
+
+  @Test
+  void tricklingLoginReplyIsLeftForTheNextHostWithinStaggerAndOneLogin() throws Exception {
+    try (TricklingHost trickler = new TricklingHost("* OK [CAPABILITY IMAP4rev1] ready", false, IMAP_REPLIES,
+        line -> line.toUpperCase(java.util.Locale.ROOT).contains(" LOGIN "), PER_BYTE);
+         ImapServer healthy = healthyHost()) {
+      warmUp(healthy);
+      FailoverResult.Served<IMAPStore> s = client.connectTraced(group(trickler.address(), healthy.address()), ALICE,
+          Intent.WRITE);
+
+      assertThat(s.host()).isEqualTo(healthy.address());
+      assertThat(trickler.received()).anyMatch(l -> l.contains(" LOGIN "));
+      assertThat(s.trace().elapsed()).isLessThan(POLICY.responseTimeout());
+      assertThat(resources.affinityCache().health(trickler.address())).isEqualTo(AffinityCache.HostHealth.DOWN);
+      s.value().close();
+    }
+  }
+
+  @Test
+  void tricklingHostAloneTimesOutAtTheResponseTimeoutThoughEveryReadGetsAByte() throws Exception {
+    FailoverPolicy quick = POLICY.toBuilder().responseTimeout(Duration.ofMillis(250)).maxPasses(1).build();
+    ImapFailoverClient impatient = ImapFailoverClient.builder(resources).policy(quick).build();
+    try (TricklingHost trickler = TricklingHost.greeting("* OK a trickling host, byte by byte, never done in time",
+        Duration.ofMillis(40))) {
+      long start = System.nanoTime();
+      assertThatThrownBy(() -> impatient.connect(group(trickler.address()), ALICE, Intent.WRITE))
+          .isInstanceOfSatisfying(ImapGroupUnavailableException.class,
+              e -> assertThat(e.trace().attempts().get(0).detail()).isEqualTo("no complete greeting in 250 ms"));
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+    }
+  }
+
+  @Test
+  void endlessGreetingLineIsLineTooLongAndCostsTheClientLittle() throws Exception {
+    try (SimulatedReplicationGroup g = ImapFailoverClientTest.group(ImapReferralStyle.NO, 1)) {
+      g.node(0).setFault(Fault.oversizedLine(20 * 1024 * 1024));
+
+      Allocations allocated = Allocations.start();
+      FailoverResult.Served<IMAPStore> s = sequential.connectTraced(g.replicationGroup(Protocol.IMAP), ALICE, Intent.WRITE);
+      long bytes = allocated.sinceStart();
+
+      assertThat(s.host()).isEqualTo(g.node(1).address(Protocol.IMAP));
+      assertThat(attemptOn(s, g.node(0).address(Protocol.IMAP)).detail())
+          .isEqualTo("line too long: more than 16384 bytes without a line end");
+      assertThat(bytes).as("allocated while a host sent a 20 MB line").isLessThan(FEW_MEGABYTES);
+      s.value().close();
+    }
+  }
+
+  @Test
+  void hugeLiteralInTheGreetingIsRefusedBeforeAngusAllocatesIt() throws Exception {
+    try (SimulatedReplicationGroup g = ImapFailoverClientTest.group(ImapReferralStyle.NO, 1)) {
+      g.node(0).imap().setGreeting("* OK {1500000000}");
+
+      Allocations allocated = Allocations.start();
+      FailoverResult.Served<IMAPStore> s = sequential.connectTraced(g.replicationGroup(Protocol.IMAP), ALICE, Intent.WRITE);
+      long bytes = allocated.sinceStart();
+
+      assertThat(s.host()).isEqualTo(g.node(1).address(Protocol.IMAP));
+      assertThat(attemptOn(s, g.node(0).address(Protocol.IMAP)).detail()).startsWith("literal too large: {1500000000}");
+      assertThat(bytes).as("allocated for a 1.5 GB literal").isLessThan(FEW_MEGABYTES);
+      s.value().close();
+    }
+  }
+
+  @Test
+  void garbageGreetingIsTheNextHostAndReportedPrintable() throws Exception {
+    try (SimulatedReplicationGroup g = ImapFailoverClientTest.group(ImapReferralStyle.NO, 1)) {
+      g.node(0).setFault(Fault.garbageGreeting());
+
+      FailoverResult.Served<IMAPStore> s = sequential.connectTraced(g.replicationGroup(Protocol.IMAP), ALICE, Intent.WRITE);
+
+      assertThat(s.host()).isEqualTo(g.node(1).address(Protocol.IMAP));
+      assertPrintable(attemptOn(s, g.node(0).address(Protocol.IMAP)).detail());
+      s.value().close();
+    }
+  }
+
+  @Test
+  void escapeSequencesInAGreetingNeverReachTheReport() throws Exception {
+    try (SimulatedReplicationGroup g = ImapFailoverClientTest.group(ImapReferralStyle.NO, 1)) {
+      g.node(0).imap().setGreeting("* BYE \u001b]0;owned\u0007\u001b[2J going away");
+
+      FailoverResult.Served<IMAPStore> s = sequential.connectTraced(g.replicationGroup(Protocol.IMAP), ALICE, Intent.WRITE);
+
+      String detail = attemptOn(s, g.node(0).address(Protocol.IMAP)).detail();
+      assertPrintable(detail);
+      assertThat(detail).startsWith("greeting: * BYE \\x1b]0;owned\\x07\\x1b[2J going away");
+      s.value().close();
+    }
+  }
+
+  @Test
+  void referralToAnAbsurdlyLongHostIsMalformedAndNeverEchoedWhole() throws Exception {
+    try (SimulatedReplicationGroup g = ImapFailoverClientTest.group(ImapReferralStyle.NO, 1)) {
+      String host = "a".repeat(12_000);
+      ImapFailoverClientTest.onLogin(g.node(0).imap(), c -> c.tag() + " NO [REFERRAL imap://" + host + "/] go");
+
+      FailoverResult.Served<IMAPStore> s = sequential.connectTraced(g.replicationGroup(Protocol.IMAP), ALICE, Intent.WRITE);
+
+      assertThat(s.host()).isEqualTo(g.node(1).address(Protocol.IMAP));
+      String detail = attemptOn(s, g.node(0).address(Protocol.IMAP)).detail();
+      assertThat(detail).startsWith("malformed referral:").contains("longer than 1024 characters");
+      assertThat(detail.length()).isLessThan(400);
+      s.value().close();
+    }
+  }
+
+  @Test
+  void literalParserReadsTheAnnouncedSize() {
+    var lit = org.repgroup.imap.internal.ImapLiterals.INSTANCE;
+    assertThat(lit.literalAfter(bytes("* 1 FETCH (BODY[] {42}"), 22)).isEqualTo(42);
+    assertThat(lit.literalAfter(bytes("* OK {1500000000}"), 17)).isEqualTo(1_500_000_000L);
+    assertThat(lit.literalAfter(bytes("a1 APPEND x ~{7+}"), 17)).isEqualTo(7);
+    assertThat(lit.literalAfter(bytes("* OK {99999999999999999999999}"), 30)).isEqualTo(Long.MAX_VALUE);
+    for (String none : new String[] {"* OK hi", "* OK {}", "* OK {12a}", "* OK }", "{1}x", "}"}) {
+      assertThat(lit.literalAfter(bytes(none), none.length())).as(none).isZero();
+    }
+  }
+
+  static byte[] bytes(String s) {
+    return s.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+  }
+}
