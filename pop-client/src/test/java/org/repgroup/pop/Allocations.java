@@ -1,0 +1,44 @@
+package org.repgroup.pop;
+
+import java.lang.management.ManagementFactory;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Bytes allocated on the heap by this JVM's threads since {@link #start()},
+ * testkit server threads excepted (a server allocates what it sends): what the
+ * client side paid.
+ */
+final class Allocations {
+
+  private final com.sun.management.ThreadMXBean mx =
+      (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+  private final Map<Long, Long> before = new HashMap<>();
+
+  private Allocations() {
+    for (Thread t : clientThreads()) {
+      before.put(t.getId(), mx.getThreadAllocatedBytes(t.getId()));
+    }
+  }
+
+  static Allocations start() {
+    return new Allocations();
+  }
+
+  /** Bytes the client threads allocated since the start. */
+  long sinceStart() {
+    long total = 0;
+    for (Thread t : clientThreads()) {
+      long now = mx.getThreadAllocatedBytes(t.getId());
+      if (now > 0) {
+        total += now - before.getOrDefault(t.getId(), 0L);
+      }
+    }
+    return total;
+  }
+
+  private static Iterable<Thread> clientThreads() {
+    return Thread.getAllStackTraces().keySet().stream().filter(t -> !t.getName().startsWith("testkit-"))
+        .toList();
+  }
+}
