@@ -113,15 +113,19 @@ final class ReplyGuard {
           continue;
         }
         if (lineLength >= limits.maxLineBytes()) {
-          throw poison("line too long: more than " + limits.maxLineBytes() + " bytes without a line end");
+          if (lines == 0) {
+          conn.greetingBytes(line, lineLength, false);
+        }
+        throw poison("line too long: more than " + limits.maxLineBytes() + " bytes without a line end");
         }
         if (lineLength == line.length) {
           line = java.util.Arrays.copyOf(line, Math.min(line.length * 2, limits.maxLineBytes() + 1));
         }
         line[lineLength++] = c;
-        if (lines == 0 && lineLength <= ObservedConnection.MAX_GREETING_KEPT) {
-          conn.greetingBytes(line, lineLength, false);
-        }
+      }
+      if (lines == 0 && lineLength > 0) {
+        // A greeting still incomplete: kept as far as it came, for the report.
+        conn.greetingBytes(line, lineLength, false);
       }
     }
     if (responded > 0) {
