@@ -51,40 +51,41 @@ class BurlHostileHostsTest {
 
   @Test
   void tricklingGreetingIsLeftForTheNextHostWithinStaggerAndOneLogin() throws Exception {
-    try (TricklingHost trickler = TricklingHost.greeting("* OK a trickling store host, one byte at a time, slowly",
-        PER_BYTE); ImapServer healthy = healthyHost()) {
+    try (ImapServer trickling = healthyHost(); ImapServer healthy = healthyHost()) {
       warmUp(healthy);
-      UrlFetchResult r = burl.fetch(group(trickler.address(), healthy.address()), URL);
+      trickling.setFault(Fault.trickleGreeting(PER_BYTE));
+
+      UrlFetchResult r = burl.fetch(group(trickling.address(), healthy.address()), URL);
 
       assertThat(r.host()).isEqualTo(healthy.address());
       assertThat(r.trace().elapsed()).isLessThan(POLICY.responseTimeout());
       assertThat(BurlFetcherTest.readAll(r)).isEqualTo(BurlFetcherTest.MESSAGE);
-      assertThat(resources.affinityCache().health(trickler.address())).isEqualTo(AffinityCache.HostHealth.DOWN);
+      assertThat(resources.affinityCache().health(trickling.address())).isEqualTo(AffinityCache.HostHealth.DOWN);
     }
   }
 
   @Test
   void tricklingLoginReplyIsLeftForTheNextHostWithinStaggerAndOneLogin() throws Exception {
-    try (TricklingHost trickler = new TricklingHost("* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN URLAUTH] ready", false,
-        line -> line.startsWith("t1 ") ? "t1 OK [CAPABILITY IMAP4rev1] logged in, reply trickled byte by byte" : null,
-        line -> line.startsWith("t1 "), PER_BYTE); ImapServer healthy = healthyHost()) {
+    try (ImapServer trickling = healthyHost(); ImapServer healthy = healthyHost()) {
       warmUp(healthy);
-      UrlFetchResult r = burl.fetch(group(trickler.address(), healthy.address()), URL);
+      trickling.setFault(Fault.trickleReply("AUTHENTICATE", PER_BYTE));
+
+      UrlFetchResult r = burl.fetch(group(trickling.address(), healthy.address()), URL);
 
       assertThat(r.host()).isEqualTo(healthy.address());
-      assertThat(trickler.received()).anyMatch(l -> l.startsWith("t1 AUTHENTICATE"));
+      assertThat(trickling.sawCommand("AUTHENTICATE")).isTrue();
       assertThat(r.trace().elapsed()).isLessThan(POLICY.responseTimeout());
       BurlFetcherTest.readAll(r);
-      assertThat(resources.affinityCache().health(trickler.address())).isEqualTo(AffinityCache.HostHealth.DOWN);
+      assertThat(resources.affinityCache().health(trickling.address())).isEqualTo(AffinityCache.HostHealth.DOWN);
     }
   }
 
   @Test
-  void endlessGreetingLineIsLineTooLongAndTheNextHostServes() throws Exception {
+  void endlessGreetingIsLineTooLongAndTheNextHostServes() throws Exception {
     BurlFetcher sequential = BurlFetcher.builder(resources, new Credentials("submitter", "subpass"))
         .policy(POLICY.toBuilder().stagger(Duration.ZERO).build()).build();
     try (ImapServer flooding = new ImapServer().start(); ImapServer healthy = healthyHost()) {
-      flooding.setFault(Fault.oversizedLine(5 * 1024 * 1024));
+      flooding.setFault(Fault.endlessGreeting());
 
       UrlFetchResult r = sequential.fetch(group(flooding.address(), healthy.address()), URL);
 

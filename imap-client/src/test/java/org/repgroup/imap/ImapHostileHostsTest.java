@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
-import java.util.function.Function;
 import org.eclipse.angus.mail.imap.IMAPStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -22,7 +21,6 @@ import org.repgroup.core.RepgroupResources;
 import org.repgroup.core.StoreHostList;
 import org.repgroup.testkit.Fault;
 import org.repgroup.testkit.ImapReferralStyle;
-import org.repgroup.testkit.ImapServer;
 import org.repgroup.testkit.SimulatedReplicationGroup;
 
 /** Hosts that trickle, flood, announce huge literals or send junk: left for the next host, at little cost. */
@@ -34,18 +32,6 @@ class ImapHostileHostsTest {
   static final Duration PER_BYTE = Duration.ofMillis(60);
   /** Most the client may allocate while a host floods it (a login allocates a few hundred KB). */
   static final long FEW_MEGABYTES = 8L * 1024 * 1024;
-
-  /** IMAP enough for Angus: capabilities, LOGIN, LOGOUT. */
-  static final Function<String, String> IMAP_REPLIES = line -> {
-    String[] p = line.split(" ", 3);
-    String tag = p[0];
-    String verb = p.length > 1 ? p[1].toUpperCase(java.util.Locale.ROOT) : "";
-    return switch (verb) {
-      case "CAPABILITY" -> "* CAPABILITY IMAP4rev1\r\n" + tag + " OK done";
-      case "LOGOUT" -> "* BYE bye\r\n" + tag + " OK done";
-      default -> tag + " OK " + verb + " done";
-    };
-  };
 
   final RepgroupResources resources = RepgroupResources.create();
   final ImapFailoverClient client = ImapFailoverClient.builder(resources).policy(POLICY).build();
@@ -61,14 +47,10 @@ class ImapHostileHostsTest {
     resources.close();
   }
 
-  static ImapServer healthyHost() throws Exception {
-    return new ImapServer().user("alice", "secret").start();
-  }
-
-  /** One login to the healthy host alone, so the timed one does not pay the JVM's first-use costs. */
-  void warmUp(ImapServer healthy) throws Exception {
-    client.connect(ReplicationGroup.builder("warm", StoreHostList.of(healthy.address())).build(), ALICE,
-        Intent.WRITE).close();
+  /** One login to the master alone, so the timed one does not pay the JVM's first-use costs. */
+  void warmUp(SimulatedReplicationGroup g) throws Exception {
+    client.connect(ReplicationGroup.builder("warm", StoreHostList.of(g.node(1).address(Protocol.IMAP))).build(),
+        ALICE, Intent.WRITE).close();
   }
 
   static ReplicationGroup group(HostAddress... hosts) {
@@ -85,32 +67,33 @@ class ImapHostileHostsTest {
 
   @Test
   void tricklingGreetingIsLeftForTheNextHostWithinStaggerAndOneLogin() throws Exception {
-    try (TricklingHost trickler = TricklingHost.greeting("* OK [CAPABILITY IMAP4rev1] a trickling host, byte by byte",
-        PER_BYTE); ImapServer healthy = healthyHost()) {
-      warmUp(healthy);
-      FailoverResult.Served<IMAPStore> s = client.connectTraced(group(trickler.address(), healthy.address()), ALICE,
-          Intent.WRITE);
+    try (SimulatedReplicationGroup g = ImapFailoverClientTest.group(ImapReferralStyle.NO, 1)) {
+      warmUp(g);
+      g.node(0).setFault(Fault.trickleGreeting(PER_BYTE));
 
-      assertThat(s.host()).isEqualTo(healthy.address());
+      FailoverResult.Served<IMAPStore> s = client.connectTraced(g.replicationGroup(Protocol.IMAP), ALICE, Intent.WRITE);
+
+      assertThat(s.host()).isEqualTo(g.node(1).address(Protocol.IMAP));
       assertThat(s.trace().elapsed()).as("stagger + one login, not the trickle").isLessThan(POLICY.responseTimeout());
-      assertThat(resources.affinityCache().health(trickler.address())).isEqualTo(AffinityCache.HostHealth.DOWN);
+      assertThat(resources.affinityCache().health(g.node(0).address(Protocol.IMAP)))
+          .isEqualTo(AffinityCache.HostHealth.DOWN);
       s.value().close();
     }
   }
 
   @Test
   void tricklingLoginReplyIsLeftForTheNextHostWithinStaggerAndOneLogin() throws Exception {
-    try (TricklingHost trickler = new TricklingHost("* OK [CAPABILITY IMAP4rev1] ready", false, IMAP_REPLIES,
-        line -> line.toUpperCase(java.util.Locale.ROOT).contains(" LOGIN "), PER_BYTE);
-         ImapServer healthy = healthyHost()) {
-      warmUp(healthy);
-      FailoverResult.Served<IMAPStore> s = client.connectTraced(group(trickler.address(), healthy.address()), ALICE,
-          Intent.WRITE);
+    try (SimulatedReplicationGroup g = ImapFailoverClientTest.group(ImapReferralStyle.NO, 1)) {
+      warmUp(g);
+      g.node(0).setFault(Fault.trickleReply("AUTHENTICATE", PER_BYTE));
 
-      assertThat(s.host()).isEqualTo(healthy.address());
-      assertThat(trickler.received()).anyMatch(l -> l.contains(" LOGIN "));
+      FailoverResult.Served<IMAPStore> s = client.connectTraced(g.replicationGroup(Protocol.IMAP), ALICE, Intent.WRITE);
+
+      assertThat(s.host()).isEqualTo(g.node(1).address(Protocol.IMAP));
+      assertThat(g.node(0).imap().sawCommand("AUTHENTICATE")).isTrue();
       assertThat(s.trace().elapsed()).isLessThan(POLICY.responseTimeout());
-      assertThat(resources.affinityCache().health(trickler.address())).isEqualTo(AffinityCache.HostHealth.DOWN);
+      assertThat(resources.affinityCache().health(g.node(0).address(Protocol.IMAP)))
+          .isEqualTo(AffinityCache.HostHealth.DOWN);
       s.value().close();
     }
   }
@@ -119,10 +102,11 @@ class ImapHostileHostsTest {
   void tricklingHostAloneTimesOutAtTheResponseTimeoutThoughEveryReadGetsAByte() throws Exception {
     FailoverPolicy quick = POLICY.toBuilder().responseTimeout(Duration.ofMillis(250)).maxPasses(1).build();
     ImapFailoverClient impatient = ImapFailoverClient.builder(resources).policy(quick).build();
-    try (TricklingHost trickler = TricklingHost.greeting("* OK a trickling host, byte by byte, never done in time",
-        Duration.ofMillis(40))) {
+    try (SimulatedReplicationGroup g = ImapFailoverClientTest.group(ImapReferralStyle.NO, 0)) {
+      g.node(0).setFault(Fault.trickleGreeting(Duration.ofMillis(40)));
+
       long start = System.nanoTime();
-      assertThatThrownBy(() -> impatient.connect(group(trickler.address()), ALICE, Intent.WRITE))
+      assertThatThrownBy(() -> impatient.connect(group(g.node(0).address(Protocol.IMAP)), ALICE, Intent.WRITE))
           .isInstanceOfSatisfying(ImapGroupUnavailableException.class,
               e -> assertThat(e.trace().attempts().get(0).detail()).isEqualTo("no complete greeting in 250 ms"));
       assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
@@ -130,9 +114,9 @@ class ImapHostileHostsTest {
   }
 
   @Test
-  void endlessGreetingLineIsLineTooLongAndCostsTheClientLittle() throws Exception {
+  void endlessGreetingIsLineTooLongAndCostsTheClientLittle() throws Exception {
     try (SimulatedReplicationGroup g = ImapFailoverClientTest.group(ImapReferralStyle.NO, 1)) {
-      g.node(0).setFault(Fault.oversizedLine(20 * 1024 * 1024));
+      g.node(0).setFault(Fault.endlessGreeting());
 
       Allocations allocated = Allocations.start();
       FailoverResult.Served<IMAPStore> s = sequential.connectTraced(g.replicationGroup(Protocol.IMAP), ALICE, Intent.WRITE);
@@ -141,7 +125,7 @@ class ImapHostileHostsTest {
       assertThat(s.host()).isEqualTo(g.node(1).address(Protocol.IMAP));
       assertThat(attemptOn(s, g.node(0).address(Protocol.IMAP)).detail())
           .isEqualTo("line too long: more than 16384 bytes without a line end");
-      assertThat(bytes).as("allocated while a host sent a 20 MB line").isLessThan(FEW_MEGABYTES);
+      assertThat(bytes).as("allocated while a host sent an endless line").isLessThan(FEW_MEGABYTES);
       s.value().close();
     }
   }
@@ -149,7 +133,7 @@ class ImapHostileHostsTest {
   @Test
   void hugeLiteralInTheGreetingIsRefusedBeforeAngusAllocatesIt() throws Exception {
     try (SimulatedReplicationGroup g = ImapFailoverClientTest.group(ImapReferralStyle.NO, 1)) {
-      g.node(0).imap().setGreeting("* OK {1500000000}");
+      g.node(0).setFault(Fault.literalGreeting(1_500_000_000L));
 
       Allocations allocated = Allocations.start();
       FailoverResult.Served<IMAPStore> s = sequential.connectTraced(g.replicationGroup(Protocol.IMAP), ALICE, Intent.WRITE);
@@ -203,6 +187,16 @@ class ImapHostileHostsTest {
       assertThat(detail.length()).isLessThan(400);
       s.value().close();
     }
+  }
+
+  @Test
+  void referralParserRefusesAMegabyteHostNameWithoutEchoingIt() {
+    String response = "a1 NO [REFERRAL imap://" + "h".repeat(1 << 20) + "/] go";
+    assertThatThrownBy(() -> LoginReferral.fromResponse(response))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("longer than 1024 characters")
+        .satisfies(e -> assertThat(e.getMessage().length()).isLessThan(300));
+    assertThatThrownBy(() -> LoginReferral.fromResponse("a1 NO [REFERRAL imap://h/ " + "x".repeat(1 << 20)))
+        .satisfies(e -> assertThat(e.getMessage().length()).isLessThan(300));
   }
 
   @Test

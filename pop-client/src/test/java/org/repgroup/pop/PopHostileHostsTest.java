@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
-import java.util.Locale;
-import java.util.function.Function;
 import org.eclipse.angus.mail.pop3.POP3Store;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -21,7 +19,6 @@ import org.repgroup.core.ReplicationGroup;
 import org.repgroup.core.RepgroupResources;
 import org.repgroup.core.StoreHostList;
 import org.repgroup.testkit.Fault;
-import org.repgroup.testkit.Pop3Server;
 import org.repgroup.testkit.SimulatedReplicationGroup;
 
 /** POP hosts that trickle, flood, send junk or malformed referrals: left for the next host, at little cost. */
@@ -32,15 +29,6 @@ class PopHostileHostsTest {
   static final Credentials ALICE = PopFailoverClientTest.ALICE;
   static final Duration PER_BYTE = Duration.ofMillis(60);
   static final long FEW_MEGABYTES = 8L * 1024 * 1024;
-
-  /** POP3 enough for Angus: CAPA, USER, PASS, QUIT. */
-  static final Function<String, String> POP_REPLIES = line -> {
-    String verb = line.split(" ", 2)[0].toUpperCase(Locale.ROOT);
-    return switch (verb) {
-      case "CAPA" -> "+OK\r\nUSER\r\nRESP-CODES\r\n.";
-      default -> "+OK " + verb + " accepted";
-    };
-  };
 
   final RepgroupResources resources = RepgroupResources.create();
   final PopFailoverClient client = PopFailoverClient.builder(resources).policy(POLICY).build();
@@ -53,12 +41,10 @@ class PopHostileHostsTest {
     resources.close();
   }
 
-  static Pop3Server healthyHost() throws Exception {
-    return new Pop3Server().user("alice", "secret").start();
-  }
-
-  void warmUp(Pop3Server healthy) throws Exception {
-    client.connect(ReplicationGroup.builder("warm", StoreHostList.of(healthy.address())).build(), ALICE).close();
+  /** One login to the master alone, so the timed one does not pay the JVM's first-use costs. */
+  void warmUp(SimulatedReplicationGroup g) throws Exception {
+    client.connect(ReplicationGroup.builder("warm", StoreHostList.of(g.node(1).address(Protocol.POP))).build(), ALICE)
+        .close();
   }
 
   static ReplicationGroup group(HostAddress... hosts) {
@@ -75,30 +61,34 @@ class PopHostileHostsTest {
 
   @Test
   void tricklingGreetingIsLeftForTheNextHostWithinStaggerAndOneLogin() throws Exception {
-    try (TricklingHost trickler = TricklingHost.greeting("+OK a trickling POP host, one byte at a time, slowly",
-        PER_BYTE); Pop3Server healthy = healthyHost()) {
-      warmUp(healthy);
-      FailoverResult.Served<POP3Store> s = client.connectTraced(group(trickler.address(), healthy.address()), ALICE);
+    try (SimulatedReplicationGroup g = group(1)) {
+      warmUp(g);
+      g.node(0).setFault(Fault.trickleGreeting(PER_BYTE));
 
-      assertThat(s.host()).isEqualTo(healthy.address());
+      FailoverResult.Served<POP3Store> s = client.connectTraced(g.replicationGroup(Protocol.POP), ALICE);
+
+      assertThat(s.host()).isEqualTo(g.node(1).address(Protocol.POP));
       assertThat(s.trace().elapsed()).isLessThan(POLICY.responseTimeout());
-      assertThat(resources.affinityCache().health(trickler.address())).isEqualTo(AffinityCache.HostHealth.DOWN);
+      assertThat(resources.affinityCache().health(g.node(0).address(Protocol.POP)))
+          .isEqualTo(AffinityCache.HostHealth.DOWN);
       s.value().close();
     }
   }
 
   @Test
   void tricklingUserReplyIsLeftForTheNextHostWithinStaggerAndOneLogin() throws Exception {
-    try (TricklingHost trickler = new TricklingHost("+OK ready", false, POP_REPLIES,
-        line -> line.toUpperCase(Locale.ROOT).startsWith("USER "), PER_BYTE); Pop3Server healthy = healthyHost()) {
-      warmUp(healthy);
-      FailoverResult.Served<POP3Store> s = client.connectTraced(group(trickler.address(), healthy.address()), ALICE);
+    try (SimulatedReplicationGroup g = group(1)) {
+      warmUp(g);
+      g.node(0).setFault(Fault.trickleReply("USER", PER_BYTE));
 
-      assertThat(s.host()).isEqualTo(healthy.address());
-      assertThat(trickler.received()).anyMatch(l -> l.startsWith("USER "));
-      assertThat(trickler.received()).as("the password never follows a trickled USER").noneMatch(l -> l.startsWith("PASS"));
+      FailoverResult.Served<POP3Store> s = client.connectTraced(g.replicationGroup(Protocol.POP), ALICE);
+
+      assertThat(s.host()).isEqualTo(g.node(1).address(Protocol.POP));
+      assertThat(g.node(0).pop().sawCommand("USER")).isTrue();
+      assertThat(g.node(0).pop().sawCommand("PASS")).as("the password never follows a trickled USER").isFalse();
       assertThat(s.trace().elapsed()).isLessThan(POLICY.responseTimeout());
-      assertThat(resources.affinityCache().health(trickler.address())).isEqualTo(AffinityCache.HostHealth.DOWN);
+      assertThat(resources.affinityCache().health(g.node(0).address(Protocol.POP)))
+          .isEqualTo(AffinityCache.HostHealth.DOWN);
       s.value().close();
     }
   }
@@ -107,10 +97,11 @@ class PopHostileHostsTest {
   void tricklingHostAloneTimesOutAtTheResponseTimeoutThoughEveryReadGetsAByte() throws Exception {
     PopFailoverClient impatient = PopFailoverClient.builder(resources)
         .policy(POLICY.toBuilder().responseTimeout(Duration.ofMillis(250)).maxPasses(1).build()).build();
-    try (TricklingHost trickler = TricklingHost.greeting("+OK a trickling host, byte by byte, never done in time",
-        Duration.ofMillis(40))) {
+    try (SimulatedReplicationGroup g = group(0)) {
+      g.node(0).setFault(Fault.trickleGreeting(Duration.ofMillis(40)));
+
       long start = System.nanoTime();
-      assertThatThrownBy(() -> impatient.connect(group(trickler.address()), ALICE))
+      assertThatThrownBy(() -> impatient.connect(group(g.node(0).address(Protocol.POP)), ALICE))
           .isInstanceOfSatisfying(PopGroupUnavailableException.class,
               e -> assertThat(e.trace().attempts().get(0).detail()).isEqualTo("no complete greeting in 250 ms"));
       assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
@@ -118,9 +109,9 @@ class PopHostileHostsTest {
   }
 
   @Test
-  void endlessGreetingLineIsLineTooLongAndCostsTheClientLittle() throws Exception {
+  void endlessGreetingIsLineTooLongAndCostsTheClientLittle() throws Exception {
     try (SimulatedReplicationGroup g = group(1)) {
-      g.node(0).setFault(Fault.oversizedLine(20 * 1024 * 1024));
+      g.node(0).setFault(Fault.endlessGreeting());
 
       Allocations allocated = Allocations.start();
       FailoverResult.Served<POP3Store> s = sequential.connectTraced(g.replicationGroup(Protocol.POP), ALICE);
@@ -129,7 +120,7 @@ class PopHostileHostsTest {
       assertThat(s.host()).isEqualTo(g.node(1).address(Protocol.POP));
       assertThat(attemptOn(s, g.node(0).address(Protocol.POP)).detail())
           .isEqualTo("line too long: more than 16384 bytes without a line end");
-      assertThat(bytes).as("allocated while a host sent a 20 MB line").isLessThan(FEW_MEGABYTES);
+      assertThat(bytes).as("allocated while a host sent an endless line").isLessThan(FEW_MEGABYTES);
       s.value().close();
     }
   }
