@@ -24,7 +24,11 @@ public class BurlFetchException extends MessagingException implements GroupFailu
 
   /** Why the fetch failed. */
   public enum Reason {
-    /** No host of the group could serve the fetch (all down, timed out...). Temporary. */
+    /**
+     * No host of the group could serve the fetch (all down, timed out...), or this
+     * client cannot reach it at all (a configuration error such as an unreadable
+     * trust store). Temporary: the message stays queued.
+     */
     GROUP_UNAVAILABLE,
     /** The store says the URL is not valid ({@code URLFETCH} answered {@code NIL}). Permanent. */
     URL_INVALID,
@@ -59,7 +63,13 @@ public class BurlFetchException extends MessagingException implements GroupFailu
     if (f.kind() != FailureKind.FATAL) {
       return Reason.GROUP_UNAVAILABLE;
     }
-    return f.fatalReason() == FatalReason.CREDENTIALS_REFUSED ? Reason.LOGIN_REFUSED : Reason.URL_INVALID;
+    return switch (f.fatalReason()) {
+      case CREDENTIALS_REFUSED -> Reason.LOGIN_REFUSED;
+      case REQUEST_REFUSED -> Reason.URL_INVALID;
+      // The client cannot make the attempt (an unreadable trust store): the message is fine and
+      // the MTA should keep it queued until the operator fixes the configuration.
+      case CLIENT_ERROR -> Reason.GROUP_UNAVAILABLE;
+    };
   }
 
   private static String message(Reason reason, FailoverResult.Failed<?> f) {
