@@ -343,9 +343,6 @@ public final class AffinityStore {
     reads.invalidateAll();
     groupsSeen.invalidateAll();
     hostsSeen.invalidateAll();
-    if (recovering != null) {
-      recovering.invalidateAll();
-    }
   }
 
   /** The names of the groups the engine asked about recently (at most the cache's maximum size), sorted. */
