@@ -89,6 +89,14 @@ public final class AffinityCache {
     return store.latency(host);
   }
 
+  /**
+   * What the cache knows now, per group and host address, for a status page
+   * (see {@link HealthSnapshot}).
+   */
+  public HealthSnapshot health() {
+    return store.snapshot();
+  }
+
   /** The recheck interval of down marks. */
   public Duration recheckInterval() {
     return store.recheckInterval();

@@ -29,7 +29,7 @@ public enum Intent {
     this.needsMaster = needsMaster;
   }
 
-  /** True when a {@link AttemptOutcome.Referral} is followed rather than treated as "next host". */
+  /** True when a {@link org.repgroup.core.spi.AttemptOutcome.Referral} is followed rather than treated as "next host". */
   public boolean followsReferrals() {
     return followsReferrals;
   }

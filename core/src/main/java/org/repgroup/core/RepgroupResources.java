@@ -106,6 +106,16 @@ public final class RepgroupResources implements AutoCloseable {
     return listener;
   }
 
+  /**
+   * What these resources' clients have learned about the groups, now: cached
+   * masters, last good hosts, hosts marked down and their rechecks, stability
+   * windows, latency averages. Immutable and cheap; safe to show on a status page.
+   * Same as {@code affinityCache().health()}.
+   */
+  public HealthSnapshot health() {
+    return affinityCache.health();
+  }
+
   /** Counters of operations, attempts, referrals, down marks and master changes. */
   public FailoverCounters counters() {
     return counters;

@@ -18,6 +18,16 @@ import java.util.Properties;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.Comparator;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.repgroup.core.ReplicationGroup;
+import org.repgroup.micrometer.RepgroupMetrics;
 import org.eclipse.angus.mail.imap.IMAPStore;
 import org.eclipse.angus.mail.pop3.POP3Store;
 import org.repgroup.core.Credentials;
@@ -68,6 +78,9 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--pace", paramLabel = "MS", defaultValue = "250", description = "Pause between rounds (default 250 ms).")
   long paceMillis;
 
+  @Option(names = "--metrics", description = "Record what the clients did in a Micrometer registry (repgroup-micrometer) and print it.")
+  boolean metrics;
+
   @Option(names = "--mode", defaultValue = "replicated",
       description = "replicated (master killed, election), two-site (two nodes, master killed: read-only), "
           + "classic (no replication: primary stopped, standby started) or rolling (every node restarted in turn).")
@@ -111,8 +124,9 @@ final class DemoCommand implements Callable<Integer> {
     } else {
       builder.startAsMaster(0);
     }
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
     try (SimulatedReplicationGroup g = builder.build();
-         RepgroupResources resources = RepgroupResources.create();
+         RepgroupResources resources = resources(g, registry);
          LmtpFailoverClient lmtp = LmtpFailoverClient.builder(resources).policy(policy).build()) {
       for (SimulatedNode n : g.nodes()) {
         for (Protocol p : Protocol.values()) {
@@ -153,7 +167,58 @@ final class DemoCommand implements Callable<Integer> {
         }
         waitForEvents(received, published);
       }
-      return summary(g, published, received);
+      return summary(g, published, received, registry);
+    }
+  }
+
+  /** The demo's resources; with {@code --metrics}, reporting to {@code registry} through the Micrometer binding. */
+  private RepgroupResources resources(SimulatedReplicationGroup g, SimpleMeterRegistry registry) {
+    if (!metrics) {
+      return RepgroupResources.create();
+    }
+    List<ReplicationGroup> groups = new ArrayList<>();
+    for (Protocol p : Protocol.values()) {
+      groups.add(g.replicationGroup(p));
+    }
+    RepgroupMetrics binding = RepgroupMetrics.of(groups);
+    binding.bindTo(registry);
+    return RepgroupResources.builder().listener(binding).build();
+  }
+
+  /** Every meter the registry holds, sorted: name, tags (host tags as node names), and what it measured. */
+  private List<Map<String, Object>> meters(SimpleMeterRegistry registry) {
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (Meter m : registry.getMeters()) {
+      Map<String, Object> row = new LinkedHashMap<>();
+      row.put("name", m.getId().getName());
+      Map<String, Object> tags = new LinkedHashMap<>();
+      for (Tag t : m.getId().getTags()) {
+        boolean host = t.getKey().equals("host") || t.getKey().equals("target") || t.getKey().equals("master");
+        tags.put(t.getKey(), host ? nodeName(t.getValue()) : t.getValue());
+      }
+      row.put("tags", tags);
+      if (m instanceof Timer t) {
+        row.put("count", t.count());
+        row.put("totalMillis", Math.round(t.totalTime(TimeUnit.MILLISECONDS)));
+        row.put("maxMillis", Math.round(t.max(TimeUnit.MILLISECONDS)));
+      } else if (m instanceof Counter c) {
+        row.put("count", Math.round(c.count()));
+      } else if (m instanceof Gauge ga) {
+        row.put("value", Math.round(ga.value()));
+      }
+      out.add(row);
+    }
+    out.sort(Comparator.comparing((Map<String, Object> r) -> (String) r.get("name"))
+        .thenComparing(r -> r.get("tags").toString()));
+    return out;
+  }
+
+  /** A host tag as the node's name when it is one of the group's addresses. */
+  private String nodeName(String tag) {
+    try {
+      return name(HostAddress.parse(tag));
+    } catch (IllegalArgumentException notAnAddress) {
+      return tag;
     }
   }
 
@@ -347,7 +412,7 @@ final class DemoCommand implements Callable<Integer> {
     }
   }
 
-  private int summary(SimulatedReplicationGroup g, int published, List<String> received) {
+  private int summary(SimulatedReplicationGroup g, int published, List<String> received, SimpleMeterRegistry registry) {
     Stats l = stats.getOrDefault("lmtp", new Stats());
     Stats i = stats.getOrDefault("imap", new Stats());
     int expected = (l.ops - l.failed) + (i.ops - i.failed);
@@ -376,6 +441,9 @@ final class DemoCommand implements Callable<Integer> {
       sum.put("eventsReceived", received.size());
       sum.put("master", g.master().map(SimulatedNode::name).orElse(null));
       sum.put("mode", mode);
+      if (metrics) {
+        sum.put("metrics", meters(registry));
+      }
       Map<String, Object> doc = new LinkedHashMap<>();
       doc.put("ok", ok);
       doc.put("host", null);
@@ -403,6 +471,17 @@ final class DemoCommand implements Callable<Integer> {
         eventsExact ? "none lost, none repeated" : "MISMATCH");
     out.printf("  master now: %s; elapsed %.1f s%n", g.master().map(SimulatedNode::name).orElse("none"),
         (System.nanoTime() - start) / 1e9);
+    if (metrics) {
+      out.println();
+      out.println(bold("Metrics") + " (what the Micrometer binding recorded; host tags shown as node names)");
+      for (Map<String, Object> m : meters(registry)) {
+        Map<?, ?> tags = (Map<?, ?>) m.get("tags");
+        String measured = m.containsKey("totalMillis")
+            ? m.get("count") + " in " + m.get("totalMillis") + " ms (max " + m.get("maxMillis") + " ms)"
+            : m.containsKey("value") ? "value " + m.get("value") : "count " + m.get("count");
+        out.printf("  %-24s %-70s %s%n", m.get("name"), tags.toString().replace(" ", ""), measured);
+      }
+    }
     out.println(ok ? green("OK") : red("FAILED"));
     return ok ? 0 : 1;
   }

@@ -35,7 +35,12 @@ public final class ProbeMain implements Runnable {
    * writers ({@link CommandLine#setOut}, {@link CommandLine#setErr}) to capture them.
    */
   public static CommandLine commandLine() {
-    CommandLine cli = new CommandLine(new ProbeMain());
+    return commandLine(CommandLine.defaultFactory());
+  }
+
+  /** The CLI with its commands made by {@code factory} (tests give a command its collaborators). */
+  static CommandLine commandLine(CommandLine.IFactory factory) {
+    CommandLine cli = new CommandLine(new ProbeMain(), factory);
     cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
       cmd.getErr().println("repgroup-probe: " + ServerText.printable(String.valueOf(e.getMessage()), 1000));
       cmd.getErr().flush();

@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
@@ -18,6 +19,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
@@ -33,6 +37,7 @@ import org.repgroup.core.Protocol;
 import org.repgroup.core.ReplicationGroup;
 import org.repgroup.core.RepgroupResources;
 import org.repgroup.core.TlsPolicy;
+import org.repgroup.core.internal.Json;
 import org.repgroup.core.spi.ServerText;
 import org.repgroup.imap.LoginReferral;
 import org.repgroup.lmtp.LmtpGreeting;
@@ -49,6 +54,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code status}: every host, one by one (no failover), as the store's
  * replication status command shows it: reachable, greeting, role seen, latency.
+ * With {@code --watch}, every host again each interval, each round printed with
+ * what changed since the one before.
  * Follows the group's TLS policy (STARTTLS or implicit TLS before any login);
  * server text in the report is printable and capped, and each line read is
  * bounded in size and time.
@@ -63,9 +70,44 @@ final class StatusProbe extends ProbeCommand {
   @Option(names = "--protocol", defaultValue = "lmtp", description = "imap, pop or lmtp (default lmtp: its greeting names the master).")
   String protocol;
 
+  @Option(names = "--watch", description = "Probe every host again each --interval and print each round and what changed, "
+      + "until interrupted or --count rounds (with --json: one JSON object per line per round).")
+  boolean watch;
+
+  @Option(names = "--interval", paramLabel = "MS", description = "With --watch: time from one round's start to the next's, ms (default 1000).")
+  Long intervalMillis;
+
+  @Option(names = "--count", paramLabel = "N", description = "With --watch: stop after N rounds (default: run until interrupted).")
+  Integer count;
+
   /** --user (optional here: with it, IMAP and POP logins show referrals), --password, --password-file. */
   @Mixin
   LoginOptions login;
+
+  /** What waits between two rounds of {@code --watch}. */
+  private final Pacer pacer;
+
+  /** Waits between the rounds of {@code --watch}; tests replace it to act between two rounds. */
+  @FunctionalInterface
+  interface Pacer {
+    /** Called after round {@code finished}; returns when the next round may start ({@code wait} from now). */
+    void betweenRounds(int finished, Duration wait) throws InterruptedException;
+
+    /** Sleeps for the wait: the CLI is paced for people watching it. */
+    Pacer SLEEP = (finished, wait) -> {
+      if (!wait.isNegative() && !wait.isZero()) {
+        TimeUnit.NANOSECONDS.sleep(wait.toNanos());
+      }
+    };
+  }
+
+  StatusProbe() {
+    this(Pacer.SLEEP);
+  }
+
+  StatusProbe(Pacer pacer) {
+    this.pacer = pacer;
+  }
 
   @Override
   protected ProbeReport probe(RepgroupResources resources) throws Exception {
@@ -75,43 +117,154 @@ final class StatusProbe extends ProbeCommand {
       case "lmtp" -> Protocol.LMTP;
       default -> throw new UsageException("--protocol must be imap, pop or lmtp, was " + ServerText.printable(protocol, 40));
     };
+    if (!watch && (intervalMillis != null || count != null)) {
+      throw new UsageException("--interval and --count need --watch");
+    }
+    if (intervalMillis != null && intervalMillis < 0) {
+      throw new UsageException("--interval must be >= 0 ms, was " + intervalMillis);
+    }
+    if (count != null && count < 1) {
+      throw new UsageException("--count must be >= 1, was " + count);
+    }
     Optional<Credentials> creds = login.optionalCredentials();
     ReplicationGroup g = common.group(p);
     FailoverPolicy policy = common.policy();
     Checker checker = new Checker(p, policy, creds.orElse(null), g.tls(), socketFactory(g.tls()));
-    List<Map<String, Object>> hosts = new ArrayList<>();
-    List<AttemptRecord> attempts = new ArrayList<>();
-    int masters = 0;
-    int reachable = 0;
-    int noMaster = 0;
-    HostAddress master = null;
+    if (watch) {
+      return watch(g, p, checker, resources);
+    }
     long start = System.nanoTime();
-    for (HostAddress entry : g.hosts().hosts()) {
-      HostAddress h = g.resolve(entry, p);
-      Map<String, Object> row = checker.check(h);
-      hosts.add(row);
+    Round r = round(g, p, checker, resources);
+    List<AttemptRecord> attempts = new ArrayList<>();
+    for (Map<String, Object> row : r.hosts) {
       boolean up = Boolean.TRUE.equals(row.get("reachable"));
-      reachable += up ? 1 : 0;
-      if ("master".equals(row.get("role"))) {
-        masters++;
-        master = h;
-      }
-      if ("no-master".equals(row.get("role"))) {
-        noMaster++;
-      }
-      attempts.add(new AttemptRecord(h, 0, up ? AttemptRecord.Kind.SUCCESS : AttemptRecord.Kind.UNAVAILABLE,
+      attempts.add(new AttemptRecord(HostAddress.parse((String) row.get("host")), 0,
+          up ? AttemptRecord.Kind.SUCCESS : AttemptRecord.Kind.UNAVAILABLE,
           Duration.ofMillis((Long) row.get("latencyMillis")), row.get("role") + ": " + row.get("detail"), null));
     }
     FailoverTrace trace = new FailoverTrace(g.name(), Intent.READ_NO_REFERRALS, attempts, List.of(), 0, false, 1,
         Duration.ofNanos(System.nanoTime() - start));
+    ProbeReport report = r.reachable == 0
+        ? ProbeReport.failed(new IllegalStateException("every host of group " + g.name() + " is down"),
+            trace.elapsed().toMillis())
+        : ProbeReport.served(r.master != null ? r.master : g.resolve(g.hosts().first(), p), trace);
+    return report.put("hosts", r.hosts).put("summary", r.summary);
+  }
+
+  /** One look at every host: the rows in list order, and what they add up to. */
+  private record Round(List<Map<String, Object>> hosts, int reachable, HostAddress master, String summary) {}
+
+  /** Checks every host at once (a silent host costs its timeout, not the others' turn). */
+  private static Round round(ReplicationGroup g, Protocol p, Checker checker, RepgroupResources resources)
+      throws InterruptedException {
+    List<Future<Map<String, Object>>> checks = new ArrayList<>();
+    for (HostAddress entry : g.hosts().hosts()) {
+      HostAddress h = g.resolve(entry, p);
+      checks.add(resources.attemptExecutor().submit(() -> checker.check(h)));
+    }
+    List<Map<String, Object>> hosts = new ArrayList<>();
+    int masters = 0;
+    int reachable = 0;
+    int noMaster = 0;
+    HostAddress master = null;
+    for (Future<Map<String, Object>> f : checks) {
+      Map<String, Object> row;
+      try {
+        row = f.get();
+      } catch (ExecutionException e) {
+        throw new IllegalStateException("status check failed: " + e.getCause(), e.getCause());
+      }
+      hosts.add(row);
+      reachable += Boolean.TRUE.equals(row.get("reachable")) ? 1 : 0;
+      if ("master".equals(row.get("role"))) {
+        masters++;
+        master = HostAddress.parse((String) row.get("host"));
+      }
+      if ("no-master".equals(row.get("role"))) {
+        noMaster++;
+      }
+    }
     String summary = masters == 1 ? "master " + master
         : noMaster > 0 && masters == 0 ? "no master (two-site): the group is read-only"
         : reachable == 0 ? "every host is down" : masters == 0 ? "no master seen" : masters + " hosts claim to be master";
-    ProbeReport report = reachable == 0
-        ? ProbeReport.failed(new IllegalStateException("every host of group " + g.name() + " is down"),
-            trace.elapsed().toMillis())
-        : ProbeReport.served(master != null ? master : g.resolve(g.hosts().first(), p), trace);
-    return report.put("hosts", hosts).put("summary", summary);
+    return new Round(hosts, reachable, masters == 1 ? master : null, summary);
+  }
+
+  /**
+   * {@code --watch}: a round every interval, each printed as it ends (one JSON object
+   * per line with {@code --json}) with what changed since the round before: a
+   * host's role or referral target.
+   */
+  private ProbeReport watch(ReplicationGroup g, Protocol p, Checker checker, RepgroupResources resources)
+      throws InterruptedException {
+    Duration interval = Duration.ofMillis(intervalMillis == null ? 1000 : intervalMillis);
+    PrintWriter out = spec.commandLine().getOut();
+    long start = System.nanoTime();
+    Round previous = null;
+    Round r = null;
+    for (int n = 1; count == null || n <= count; n++) {
+      long roundStart = System.nanoTime();
+      r = round(g, p, checker, resources);
+      List<Map<String, Object>> changes = previous == null ? List.of() : changes(previous, r);
+      long at = (roundStart - start) / 1_000_000;
+      if (common.json()) {
+        Map<String, Object> line = new LinkedHashMap<>();
+        line.put("round", n);
+        line.put("tMillis", at);
+        line.put("master", r.master == null ? null : r.master.toString());
+        line.put("summary", r.summary);
+        line.put("hosts", r.hosts);
+        line.put("changes", changes);
+        out.println(Json.write(line));
+      } else {
+        out.print(text(n, at, r, changes));
+      }
+      out.flush();
+      previous = r;
+      if (count != null && n == count) {
+        break;
+      }
+      Duration spent = Duration.ofNanos(System.nanoTime() - roundStart);
+      pacer.betweenRounds(n, interval.minus(spent).isNegative() ? Duration.ZERO : interval.minus(spent));
+    }
+    return ProbeReport.streamed(r != null && r.reachable > 0);
+  }
+
+  /** What differs between two rounds, host by host: role and referral target. */
+  private static List<Map<String, Object>> changes(Round before, Round now) {
+    List<Map<String, Object>> changes = new ArrayList<>();
+    for (int i = 0; i < now.hosts.size(); i++) {
+      Map<String, Object> was = before.hosts.get(i);
+      Map<String, Object> is = now.hosts.get(i);
+      for (String field : new String[] {"role", "referral"}) {
+        if (!java.util.Objects.equals(was.get(field), is.get(field))) {
+          Map<String, Object> c = new LinkedHashMap<>();
+          c.put("host", is.get("host"));
+          c.put("field", field);
+          c.put("from", was.get(field));
+          c.put("to", is.get(field));
+          changes.add(c);
+        }
+      }
+    }
+    return changes;
+  }
+
+  /** A round as lines: one per host, a star on the changed ones, then the changes. */
+  private static String text(int n, long atMillis, Round r, List<Map<String, Object>> changes) {
+    StringBuilder sb = new StringBuilder();
+    sb.append(String.format("round %d  +%.3fs  %s%n", n, atMillis / 1000.0, r.summary));
+    for (Map<String, Object> row : r.hosts) {
+      boolean changed = changes.stream().anyMatch(c -> c.get("host").equals(row.get("host")));
+      String role = row.get("role") + (row.get("referral") == null ? "" : " -> " + row.get("referral"));
+      sb.append(String.format("%s %-24s %-36s %6d ms  %s%n", changed ? "*" : " ", row.get("host"),
+          ServerText.printable(role, 60), (Long) row.get("latencyMillis"),
+          ServerText.printable(String.valueOf(row.get("detail")), 120)));
+    }
+    for (Map<String, Object> c : changes) {
+      sb.append(String.format("  changed: %s %s %s -> %s%n", c.get("host"), c.get("field"), c.get("from"), c.get("to")));
+    }
+    return sb.toString();
   }
 
   /** A socket factory trusting the policy's trust store (or the JVM's), or null without TLS. */

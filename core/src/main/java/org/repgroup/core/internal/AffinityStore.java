@@ -3,6 +3,9 @@ package org.repgroup.core.internal;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
@@ -12,7 +15,9 @@ import java.util.function.Function;
 import org.repgroup.core.AffinityCache;
 import org.repgroup.core.AffinityCache.CachedHost;
 import org.repgroup.core.AffinityCache.HostHealth;
+import org.repgroup.core.HealthSnapshot;
 import org.repgroup.core.HostAddress;
+import org.repgroup.core.spi.ServerText;
 import org.repgroup.core.time.Ticker;
 
 /**
@@ -30,6 +35,10 @@ import org.repgroup.core.time.Ticker;
  * <p>Down marks expire after the recheck interval; then exactly one caller gets
  * the recheck ({@link #tryAcquireRecheck}) while the others still treat the host
  * as down until that probe reports.
+ *
+ * <p>The store also remembers which groups and host addresses the engine asked
+ * about recently (bounded and expiring like the other entries), so that
+ * {@link #snapshot()} can list them for a status page.
  */
 public final class AffinityStore {
 
@@ -51,6 +60,10 @@ public final class AffinityStore {
   private final Cache<HostAddress, double[]> latency;
   private final Cache<String, AtomicLong> reads;
   private final DiscoveryFlights flights = new DiscoveryFlights();
+  private final Duration stabilityWindow;
+  /** Groups the engine asked about, by key: the name as the engine gave it. */
+  private final Cache<String, String> groupsSeen;
+  private final Cache<HostAddress, Boolean> hostsSeen;
 
   /** The settings of {@link AffinityCache.Builder}, checked there. */
   public AffinityStore(Ticker ticker, Duration recheckInterval, Duration entryTtl, long maximumSize,
@@ -67,6 +80,31 @@ public final class AffinityStore {
     this.recovering = stabilityWindow.isZero() ? null : newCache(ticker, stabilityWindow, maximumSize);
     this.latency = newCache(ticker, entryTtl, maximumSize);
     this.reads = newCache(ticker, entryTtl, maximumSize);
+    this.stabilityWindow = stabilityWindow;
+    this.groupsSeen = seenCache(ticker, entryTtl, maximumSize);
+    this.hostsSeen = seenCache(ticker, entryTtl, maximumSize);
+  }
+
+  private static <K, V> Cache<K, V> seenCache(Ticker ticker, Duration ttl, long maximumSize) {
+    return Caffeine.newBuilder()
+        .ticker(ticker::read)
+        .executor(Runnable::run)
+        .expireAfterAccess(ttl)
+        .maximumSize(maximumSize)
+        .build();
+  }
+
+  private void seeGroup(String group) {
+    String k = key(group);
+    if (groupsSeen.getIfPresent(k) == null) {
+      groupsSeen.put(k, group);
+    }
+  }
+
+  private void seeHost(HostAddress host) {
+    if (hostsSeen.getIfPresent(host) == null) {
+      hostsSeen.put(host, Boolean.TRUE);
+    }
   }
 
   /** The store behind {@code cache}. */
@@ -109,6 +147,7 @@ public final class AffinityStore {
 
   /** The cached master of {@code group}, if any. */
   public Optional<CachedHost> master(String group) {
+    seeGroup(group);
     return Optional.ofNullable(masters.getIfPresent(key(group)));
   }
 
@@ -120,6 +159,7 @@ public final class AffinityStore {
    * @return true when the cached master changed (none before, or another host)
    */
   public boolean recordMaster(String group, HostAddress host, long sequence, boolean confirmed) {
+    seeGroup(group);
     return record(masters, group, host, sequence, confirmed);
   }
 
@@ -135,11 +175,13 @@ public final class AffinityStore {
 
   /** The last host that served a read-only intent for {@code group}, if any. */
   public Optional<CachedHost> lastGoodHost(String group) {
+    seeGroup(group);
     return Optional.ofNullable(lastGoodHosts.getIfPresent(key(group)));
   }
 
   /** Records the last good host for read-only intents; same sequence rule as {@link #recordMaster}. */
   public boolean recordLastGoodHost(String group, HostAddress host, long sequence) {
+    seeGroup(group);
     return record(lastGoodHosts, group, host, sequence, true);
   }
 
@@ -150,6 +192,7 @@ public final class AffinityStore {
 
   /** Whether {@code host} may be tried now. */
   public HostHealth health(HostAddress host) {
+    seeHost(host);
     DownMark mark = downMarks.getIfPresent(host);
     if (mark == null) {
       return HostHealth.UP;
@@ -185,6 +228,7 @@ public final class AffinityStore {
    */
   public boolean markDown(HostAddress host, String reason) {
     Objects.requireNonNull(reason, "reason");
+    seeHost(host);
     DownMark previous = downMarks.asMap().put(host, new DownMark(reason, ticker.read()));
     return previous == null;
   }
@@ -262,6 +306,7 @@ public final class AffinityStore {
 
   /** Records how long an answered attempt on {@code host} took (an exponentially weighted average). */
   public void recordLatency(HostAddress host, Duration elapsed) {
+    seeHost(host);
     double sample = elapsed.toNanos();
     double[] avg = latency.get(host, h -> new double[] {sample});
     synchronized (avg) {
@@ -285,6 +330,7 @@ public final class AffinityStore {
    * group's own cadence for probe reads, independent of every other group.
    */
   public long readCount(String group) {
+    seeGroup(group);
     return reads.get(key(group), g -> new AtomicLong()).incrementAndGet();
   }
 
@@ -295,6 +341,72 @@ public final class AffinityStore {
     latency.invalidateAll();
     downMarks.invalidateAll();
     reads.invalidateAll();
+    groupsSeen.invalidateAll();
+    hostsSeen.invalidateAll();
+  }
+
+  /** The names of the groups the engine asked about recently (at most the cache's maximum size), sorted. */
+  public List<String> groupsSeen() {
+    List<String> names = new ArrayList<>(groupsSeen.asMap().values());
+    names.sort(Comparator.naturalOrder());
+    return names;
+  }
+
+  /** The host addresses the engine asked about recently (at most the cache's maximum size). */
+  public List<HostAddress> hostsSeen() {
+    return new ArrayList<>(hostsSeen.asMap().keySet());
+  }
+
+  /** How long {@code host} stays within its stability window, if it is within it. */
+  public Optional<Duration> stabilityWindowLeft(HostAddress host) {
+    if (recovering == null || recovering.getIfPresent(host) == null) {
+      return Optional.empty();
+    }
+    Optional<Duration> age = recovering.policy().expireAfterWrite().flatMap(p -> p.ageOf(host));
+    return age.map(a -> {
+      Duration left = stabilityWindow.minus(a);
+      return left.isNegative() ? Duration.ZERO : left;
+    });
+  }
+
+  /**
+   * What the store knows now, for a status page: every group and host address
+   * seen recently with its cached master, last good host, down mark, recheck
+   * time, stability window and latency. Server text in down reasons is printable
+   * and capped; nothing in it is a credential.
+   */
+  public HealthSnapshot snapshot() {
+    long now = ticker.read();
+    List<HealthSnapshot.GroupHealth> groups = new ArrayList<>();
+    for (String g : groupsSeen()) {
+      Optional<CachedHost> m = Optional.ofNullable(masters.getIfPresent(key(g)));
+      Optional<CachedHost> good = Optional.ofNullable(lastGoodHosts.getIfPresent(key(g)));
+      groups.add(new HealthSnapshot.GroupHealth(g,
+          m.map(CachedHost::host),
+          m.map(CachedHost::confirmed).orElse(false),
+          m.filter(CachedHost::confirmed).map(c -> age(now, c.confirmedAtNanos())),
+          good.map(CachedHost::host),
+          good.map(c -> age(now, c.confirmedAtNanos()))));
+    }
+    List<HealthSnapshot.HostStatus> hosts = new ArrayList<>();
+    for (HostAddress h : hostsSeen()) {
+      DownMark mark = downMarks.getIfPresent(h);
+      HostHealth health = mark == null ? HostHealth.UP
+          : now - mark.markedAt >= recheckNanos && !mark.probing.get() ? HostHealth.RECHECK_DUE : HostHealth.DOWN;
+      hosts.add(new HealthSnapshot.HostStatus(h, health,
+          mark == null ? Optional.empty() : Optional.of(ServerText.printable(mark.reason, 200)),
+          mark == null ? Optional.empty() : Optional.of(Duration.ofNanos(Math.max(0, mark.markedAt + recheckNanos - now))),
+          mark != null && recheckInFlight(h),
+          stabilityWindowLeft(h),
+          latency(h)));
+    }
+    hosts.sort(Comparator.comparing(status -> status.host().toString()));
+    return new HealthSnapshot(groups, hosts);
+  }
+
+  /** {@code now - then} on the ticker, never negative. */
+  private static Duration age(long now, long then) {
+    return Duration.ofNanos(Math.max(0, now - then));
   }
 
   /** The clock this store's entries are stamped with. */

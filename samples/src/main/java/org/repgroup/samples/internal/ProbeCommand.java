@@ -44,9 +44,11 @@ public abstract class ProbeCommand implements Callable<Integer> {
     } catch (Exception e) {
       report = ProbeReport.failed(e, (System.nanoTime() - start) / 1_000_000).orAttempts(log);
     }
-    PrintWriter out = spec.commandLine().getOut();
-    out.print(common.json() ? report.toJson() + "\n" : report.toText(System.console() != null));
-    out.flush();
+    if (!report.isStreamed()) {
+      PrintWriter out = spec.commandLine().getOut();
+      out.print(common.json() ? report.toJson() + "\n" : report.toText(System.console() != null));
+      out.flush();
+    }
     return report.ok() ? 0 : 1;
   }
 }

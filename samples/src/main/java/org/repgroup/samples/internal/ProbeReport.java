@@ -24,6 +24,7 @@ public final class ProbeReport {
   private final List<Map<String, Object>> attempts = new ArrayList<>();
   private String error;
   private final Map<String, Object> extra = new LinkedHashMap<>();
+  private boolean streamed;
 
   /** A report that says the operation succeeded on {@code host}, with the engine's trace. */
   public static ProbeReport served(HostAddress host, FailoverTrace trace) {
@@ -49,6 +50,19 @@ public final class ProbeReport {
     }
     r.error = error.getMessage() == null ? error.getClass().getSimpleName() : error.getMessage();
     return r;
+  }
+
+  /** A report whose output the command already printed as it went ({@code status --watch}); only its status is left. */
+  public static ProbeReport streamed(boolean ok) {
+    ProbeReport r = new ProbeReport();
+    r.ok = ok;
+    r.streamed = true;
+    return r;
+  }
+
+  /** True when the command printed its output as it went: nothing is left to print. */
+  public boolean isStreamed() {
+    return streamed;
   }
 
   /** When no trace filled the attempts, the ones {@code log} saw (with its referral count). */
