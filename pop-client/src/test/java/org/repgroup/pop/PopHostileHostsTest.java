@@ -56,7 +56,8 @@ class PopHostileHostsTest {
   }
 
   static SimulatedReplicationGroup group(int master) {
-    return PopFailoverClientTest.group(master);
+    return SimulatedReplicationGroup.builder().user("alice", "secret").admin("mmpadmin", "adminpass")
+        .startAsMaster(master).build();
   }
 
   @Test
