@@ -19,6 +19,7 @@ import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import okhttp3.Call;
 import okhttp3.Callback;
@@ -199,12 +200,19 @@ public final class EnsPublisher {
   private CompletableFuture<HostPublish> withinDeadline(HostAddress h, Post own, List<Post> involved,
       CompletableFuture<HostPublish> settled) {
     CompletableFuture<HostPublish> out = new CompletableFuture<>();
-    settled.whenComplete((v, err) -> out.complete(v != null ? v : new HostPublish(h, HostPublish.Outcome.FAILED, 0,
-        Optional.empty(), Optional.empty(), "failed: " + err, elapsed(own))));
+    AtomicBoolean deadlinePassed = new AtomicBoolean();
+    settled.whenComplete((v, err) -> {
+      // After the deadline, what the cancelled calls report is not the host's answer.
+      if (!deadlinePassed.get()) {
+        out.complete(v != null ? v : new HostPublish(h, HostPublish.Outcome.FAILED, 0, Optional.empty(),
+            Optional.empty(), "failed: " + err, elapsed(own)));
+      }
+    });
     CompletableFuture.delayedExecutor(deadline.toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
       if (out.isDone()) {
         return;
       }
+      deadlinePassed.set(true);
       HostPublish late = own.sent().sent()
           ? new HostPublish(h, HostPublish.Outcome.FAILED, 0, Optional.empty(), Optional.empty(),
               "no answer before the publish deadline (" + deadline.toMillis() + " ms)", elapsed(own))
@@ -212,9 +220,9 @@ public final class EnsPublisher {
               "not sent before the publish deadline (" + deadline.toMillis() + " ms): " + maxConcurrentPerHost
                   + " publishes to this host were already in flight (a limit of this client, not the host's fault)",
               Duration.ZERO);
-      if (out.complete(late)) {
-        involved.forEach(p -> p.call().cancel());
-      }
+      // Cancelled first, so a request reported as never sent cannot leave the queue afterwards.
+      involved.forEach(p -> p.call().cancel());
+      out.complete(late);
     });
     return out;
   }

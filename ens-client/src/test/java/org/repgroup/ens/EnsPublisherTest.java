@@ -11,9 +11,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import com.sun.net.httpserver.HttpServer;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -24,6 +32,9 @@ import org.repgroup.core.RepgroupResources;
 import org.repgroup.core.StoreHostList;
 import org.repgroup.core.AffinityCache;
 import org.repgroup.core.FailoverPolicy;
+import org.repgroup.testkit.EnsEventLog;
+import org.repgroup.testkit.EnsGateway;
+import org.repgroup.testkit.Fault;
 import org.repgroup.testkit.SimulatedReplicationGroup;
 
 @Timeout(60)
@@ -221,6 +232,132 @@ class EnsPublisherTest {
       assertThat(r.host(g.node(0).address(Protocol.ENS)).outcome()).isEqualTo(HostPublish.Outcome.REDIRECTED);
       assertThat(r.host(g.node(1).address(Protocol.ENS)).outcome()).isEqualTo(HostPublish.Outcome.ACCEPTED);
       assertThat(g.eventLog().entries()).hasSize(1);
+    }
+  }
+
+  /** A gateway holding every POST until {@code release} opens (or 10 s), then answering 202; counts POSTs. */
+  static final class HoldingGateway implements AutoCloseable {
+    final HttpServer server;
+    final AtomicInteger posts = new AtomicInteger();
+    final AtomicInteger inFlight = new AtomicInteger();
+    final AtomicInteger mostInFlight = new AtomicInteger();
+    final CountDownLatch release;
+
+    HoldingGateway(CountDownLatch release) throws Exception {
+      this.release = release;
+      server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 100);
+      server.setExecutor(Executors.newCachedThreadPool());
+      server.createContext("/ens/v1/events", ex -> {
+        try (ex) {
+          ex.getRequestBody().readAllBytes();
+          posts.incrementAndGet();
+          mostInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+          release.countDown();
+          boolean released = release.await(10, TimeUnit.SECONDS);
+          inFlight.decrementAndGet();
+          byte[] body = (released ? "{\"id\":\"1\"}" : "{\"error\":\"unavailable\"}").getBytes(StandardCharsets.UTF_8);
+          ex.sendResponseHeaders(released ? 202 : 503, body.length);
+          ex.getResponseBody().write(body);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      });
+      server.start();
+    }
+
+    HostAddress address() {
+      return HostAddress.of("127.0.0.1", server.getAddress().getPort());
+    }
+
+    @Override
+    public void close() {
+      server.stop(0);
+      ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdownNow();
+    }
+  }
+
+  @Test
+  void moreConcurrentPublishesToOneHostThanOkHttpsPerHostLimitAreAllInFlightAtOnce() throws Exception {
+    // The host answers only once eight publishes are in flight together: OkHttp's default of five
+    // per host would queue three, and the five would time out and mark a healthy host down.
+    try (HoldingGateway gw = new HoldingGateway(new CountDownLatch(8))) {
+      List<CompletableFuture<PublishResult>> publishes = new ArrayList<>();
+      for (int i = 0; i < 8; i++) {
+        publishes.add(publisher.publishAsync(group(gw.address()), EVENT));
+      }
+
+      for (CompletableFuture<PublishResult> f : publishes) {
+        assertThat(f.get(20, TimeUnit.SECONDS).host(gw.address()).outcome()).isEqualTo(HostPublish.Outcome.ACCEPTED);
+      }
+      assertThat(gw.mostInFlight.get()).isEqualTo(8);
+      assertThat(resources.affinityCache().health(gw.address())).isEqualTo(AffinityCache.HostHealth.UP);
+    }
+  }
+
+  @Test
+  void publishQueuedBehindTheClientsPerHostLimitIsReportedNeverSentAndMarksNoHostDown() throws Exception {
+    CountDownLatch release = new CountDownLatch(2);
+    try (HoldingGateway gw = new HoldingGateway(release)) {
+      EnsPublisher onePerHost = EnsPublisher.builder(resources)
+          .policy(POLICY.toBuilder().deadline(Duration.ofMillis(800)).build())
+          .perHostTimeout(Duration.ofSeconds(5)).maxConcurrentPerHost(1).build();
+
+      CompletableFuture<PublishResult> first = onePerHost.publishAsync(group(gw.address()), EVENT);
+      CompletableFuture<PublishResult> second = onePerHost.publishAsync(group(gw.address()), EVENT);
+      HostPublish a = first.get(10, TimeUnit.SECONDS).host(gw.address());
+      HostPublish b = second.get(10, TimeUnit.SECONDS).host(gw.address());
+      release.countDown();
+      release.countDown();
+
+      HostPublish held = a.detail().startsWith("not sent") ? b : a;
+      HostPublish queued = held == a ? b : a;
+      assertThat(held.detail()).isEqualTo("no answer before the publish deadline (800 ms)");
+      assertThat(queued.outcome()).isEqualTo(HostPublish.Outcome.FAILED);
+      assertThat(queued.detail()).startsWith("not sent before the publish deadline (800 ms)");
+      assertThat(queued.elapsed()).isZero();
+      assertThat(resources.affinityCache().health(gw.address())).isEqualTo(AffinityCache.HostHealth.UP);
+      assertThat(gw.posts.get()).as("the queued publish was cancelled, not sent late").isEqualTo(1);
+    }
+  }
+
+  @Test
+  void perHostTimeRunsFromWhenTheRequestIsSentNotWhileItWaitsForASlot() throws Exception {
+    try (HoldingGateway gw = new HoldingGateway(new CountDownLatch(1))) {
+      WireMockServer slow = host(202);
+      slow.stubFor(post(urlPathEqualTo("/ens/v1/events")).willReturn(aResponse().withStatus(202)
+          .withFixedDelay(700).withBody("{\"id\":\"1\"}")));
+      // One slot per host and 1 s per host: the second publish waits ~0.7 s for the slot, then takes ~0.7 s.
+      EnsPublisher onePerHost = EnsPublisher.builder(resources).policy(POLICY)
+          .perHostTimeout(Duration.ofSeconds(1)).maxConcurrentPerHost(1).build();
+
+      CompletableFuture<PublishResult> first = onePerHost.publishAsync(group(at(slow)), EVENT);
+      CompletableFuture<PublishResult> second = onePerHost.publishAsync(group(at(slow)), EVENT);
+
+      assertThat(first.get(10, TimeUnit.SECONDS).takenBy()).containsExactly(at(slow));
+      PublishResult r = second.get(10, TimeUnit.SECONDS);
+      assertThat(r.takenBy()).as(r.hosts().toString()).containsExactly(at(slow));
+      assertThat(r.host(at(slow)).elapsed()).isLessThan(Duration.ofMillis(1000));
+    }
+  }
+
+  @Test
+  void responseTimeoutOfThePolicyBoundsABlackHoledHost() throws Exception {
+    EnsGateway blackHoled = new EnsGateway(new EnsEventLog(10)).start();
+    EnsGateway good = new EnsGateway(new EnsEventLog(10)).start();
+    try (blackHoled; good) {
+      blackHoled.setFault(Fault.blackHole());
+      // The per-host timeout stays at its 2 s default: the policy's 250 ms response timeout decides.
+      EnsPublisher p = EnsPublisher.builder(resources)
+          .policy(POLICY.toBuilder().responseTimeout(Duration.ofMillis(250)).build()).build();
+
+      long start = System.nanoTime();
+      PublishResult r = p.publish(group(blackHoled.address(), good.address()), EVENT);
+      Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+      assertThat(r.takenBy()).as(r.hosts().toString()).containsExactly(good.address());
+      assertThat(r.host(blackHoled.address()).outcome()).isEqualTo(HostPublish.Outcome.FAILED);
+      assertThat(r.host(blackHoled.address()).detail()).containsIgnoringCase("timeout");
+      assertThat(took).as("the 250 ms response timeout, not the 2 s per-host default").isLessThan(Duration.ofMillis(1500));
     }
   }
 }
