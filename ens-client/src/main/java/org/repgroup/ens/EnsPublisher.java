@@ -73,13 +73,16 @@ public final class EnsPublisher {
   public static final int DEFAULT_MAX_CONCURRENT_PER_HOST = 64;
 
   private static final MediaType JSON = MediaType.get("application/json");
+  private static final String NOT_SENT = "not sent: the publish was over before a slot to this host came free";
 
   private final RepgroupResources resources;
   private final OkHttpClient http;
   private final Duration deadline;
   private final int maxConcurrentPerHost;
+  private final Duration perHostTimeout;
 
   private EnsPublisher(Builder b) {
+    this.perHostTimeout = b.perHostTimeout;
     this.resources = b.resources;
     this.deadline = b.policy.deadline();
     this.maxConcurrentPerHost = b.maxConcurrentPerHost;
@@ -96,11 +99,16 @@ public final class EnsPublisher {
         .readTimeout(b.policy.responseTimeout())
         .writeTimeout(b.policy.responseTimeout())
         .callTimeout(b.perHostTimeout)
-        // Runs when the request leaves the dispatcher's queue: the host's clock starts here.
+        // Runs when the request leaves the dispatcher's queue: the host's clock starts here, and a
+        // request whose publish is already over is not sent at all.
         .addInterceptor(chain -> {
           Sent sent = chain.request().tag(Sent.class);
           if (sent != null) {
-            sent.at(ticker.read());
+            long now = ticker.read();
+            if (sent.abandoned || now - sent.deadlineNanos >= 0) {
+              throw new IOException(NOT_SENT);
+            }
+            sent.at(now);
           }
           return chain.proceed(chain.request());
         })
@@ -116,9 +124,18 @@ public final class EnsPublisher {
     };
   }
 
-  /** When a request left the dispatcher's queue (ticker time), or -1 while it waits. */
+  /**
+   * When a request left the dispatcher's queue (ticker time), or -1 while it waits; and whether
+   * the publish gave it up at its deadline (OkHttp reports its own call timeout as a cancel too).
+   */
   private static final class Sent {
+    private final long deadlineNanos;
     private volatile long nanos = -1;
+    private volatile boolean abandoned;
+
+    Sent(long deadlineNanos) {
+      this.deadlineNanos = deadlineNanos;
+    }
 
     void at(long now) {
       if (nanos < 0) {
@@ -155,6 +172,8 @@ public final class EnsPublisher {
     String body = EnsWire.eventJson(e);
     // One key for every POST of this publish: a group that already took it answers with the same id.
     String key = UUID.randomUUID().toString();
+    // A request still queued at this instant is never sent.
+    long endNanos = resources.ticker().read() + deadline.toNanos();
     AffinityStore cache = AffinityStore.of(resources.affinityCache());
     Set<HostAddress> targets = new LinkedHashSet<>();
     List<CompletableFuture<HostPublish>> results = new ArrayList<>();
@@ -172,7 +191,7 @@ public final class EnsPublisher {
     }
     Map<HostAddress, Post> direct = new LinkedHashMap<>();
     for (HostAddress h : targets) {
-      direct.put(h, post(h, body, key));
+      direct.put(h, post(h, body, key, endNanos));
     }
     for (HostAddress h : hosts) {
       if (!targets.contains(h)) {
@@ -221,7 +240,10 @@ public final class EnsPublisher {
                   + " publishes to this host were already in flight (a limit of this client, not the host's fault)",
               Duration.ZERO);
       // Cancelled first, so a request reported as never sent cannot leave the queue afterwards.
-      involved.forEach(p -> p.call().cancel());
+      involved.forEach(p -> {
+        p.sent().abandoned = true;
+        p.call().cancel();
+      });
       out.complete(late);
     });
     return out;
@@ -248,9 +270,9 @@ public final class EnsPublisher {
     }
   }
 
-  private Post post(HostAddress to, String body, String key) {
+  private Post post(HostAddress to, String body, String key, long deadlineNanos) {
     CompletableFuture<Answer> out = new CompletableFuture<>();
-    Sent sent = new Sent();
+    Sent sent = new Sent(deadlineNanos);
     Request request = new Request.Builder()
         .url(new HttpUrl.Builder().scheme("http").host(to.host()).port(to.port().orElseThrow())
             .addPathSegments("ens/v1/events").build())
@@ -262,13 +284,15 @@ public final class EnsPublisher {
     call.enqueue(new Callback() {
       @Override
       public void onFailure(Call c, IOException err) {
-        if (c.isCanceled()) {
-          // Cancelled at the publish deadline: says nothing about the host.
-          out.complete(new Answer(0, null, null, "cancelled at the publish deadline", false));
+        if (sent.abandoned || !sent.sent()) {
+          // Given up at the publish deadline, or never sent: says nothing about the host.
+          out.complete(new Answer(0, null, null, sent.sent() ? "cancelled at the publish deadline" : NOT_SENT, false));
           return;
         }
-        out.complete(new Answer(0, null, null, err.getClass().getSimpleName()
-            + (err.getMessage() == null ? "" : ": " + ServerText.printable(err.getMessage())), true));
+        String why = err instanceof java.io.InterruptedIOException && "timeout".equals(err.getMessage())
+            ? "no answer within the per-host timeout (" + perHostTimeout.toMillis() + " ms)"
+            : err.getClass().getSimpleName() + (err.getMessage() == null ? "" : ": " + ServerText.printable(err.getMessage()));
+        out.complete(new Answer(0, null, null, why, true));
       }
 
       @Override
@@ -290,7 +314,7 @@ public final class EnsPublisher {
           }
         } catch (IOException | RuntimeException err) {
           out.complete(new Answer(response.code(), null, null,
-              "reading the reply: " + ServerText.printable(String.valueOf(err.getMessage())), !c.isCanceled()));
+              "reading the reply: " + ServerText.printable(String.valueOf(err.getMessage())), !sent.abandoned));
         }
       }
     });
@@ -337,7 +361,7 @@ public final class EnsPublisher {
         return failed(origin, own, a.status(), why, false);
       });
     }
-    Post follow = post(target, body, key);
+    Post follow = post(target, body, key, own.sent().deadlineNanos);
     involved.add(follow);
     return follow.answer().thenApply(t -> {
       if (t.accepted()) {
