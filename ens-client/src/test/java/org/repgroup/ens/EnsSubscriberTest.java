@@ -349,4 +349,21 @@ class EnsSubscriberTest {
     assertThat(recorders).allSatisfy(r -> assertThat(r.statuses).extracting(SubscriptionStatus::state)
         .containsExactly(SubscriptionStatus.State.CONNECTED));
   }
+
+  @Test
+  void eventOverTheSizeLimitIsReportedAndSkippedAndTheStreamGoesOn() throws Exception {
+    WireMockServer a = host();
+    String huge = "id: 1\nevent: ens\ndata: {\"reference\":\"" + "x".repeat(4096) + "\"}\n\n";
+    a.stubFor(get(urlPathEqualTo("/ens/v1/events")).willReturn(aResponse().withStatus(200)
+        .withHeader("Content-Type", "text/event-stream").withBody(huge + sse(2, 2))));
+    EnsSubscriber small = EnsSubscriber.builder(resources).policy(POLICY).maxEventSize(1024).build();
+
+    Subscription s = small.subscribe(group(at(a)), EventFilter.all(), recorder);
+    closeables.add(s);
+    await(() -> recorder.ids.contains("2"), "event 2");
+
+    assertThat(recorder.ids.get(0)).isEqualTo("2");
+    assertThat(recorder.errors.get(0)).isEqualTo("event 1 from " + at(a) + " skipped: its data passed 4113 bytes,"
+        + " over the limit of 1024");
+  }
 }
