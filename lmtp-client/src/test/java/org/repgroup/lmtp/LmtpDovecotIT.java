@@ -75,7 +75,7 @@ class LmtpDovecotIT {
          RepgroupResources resources = RepgroupResources.create();
          DotHoldingRelay relay = new DotHoldingRelay(g.instance(0).lmtpAddress());
          LmtpFailoverClient lmtp = LmtpFailoverClient.builder(resources)
-             .policy(FailoverPolicy.builder().stagger(Duration.ofMillis(100)).responseTimeout(Duration.ofSeconds(8))
+             .policy(FailoverPolicy.builder().stagger(Duration.ZERO).responseTimeout(Duration.ofSeconds(8))
                  .deadline(Duration.ofSeconds(20)).build())
              .build()) {
       ReplicationGroup group = ReplicationGroup.builder("dovecot",
