@@ -26,7 +26,7 @@ class LmtpAfterTheDotTest {
 
   /** Stagger 0: the tests assert that the first host took the message and the second was never asked. */
   static final FailoverPolicy POLICY = FailoverPolicy.builder().stagger(Duration.ZERO)
-      .connectTimeout(Duration.ofMillis(500)).responseTimeout(Duration.ofMillis(250)).deadline(Duration.ofSeconds(5))
+      .connectTimeout(Duration.ofMillis(500)).responseTimeout(Duration.ofSeconds(1)).deadline(Duration.ofSeconds(8))
       .build();
   static final byte[] MESSAGE = "Subject: last words\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII);
   static final List<String> TWO = List.of("a@example.com", "b@example.com");
@@ -125,22 +125,22 @@ class LmtpAfterTheDotTest {
 
     assertThat(r.recipients()).extracting(RecipientResult::status)
         .containsExactly(RecipientStatus.DELIVERED, RecipientStatus.UNKNOWN_MAYBE_DELIVERED);
-    assertThat(r.recipient("b@example.com").text()).contains("no complete reply in 250 ms");
-    assertThat(r.trace().elapsed()).as("the response timeout, not the 5 s deadline").isLessThan(Duration.ofSeconds(2));
+    assertThat(r.recipient("b@example.com").text()).contains("no complete reply in 1000 ms");
+    assertThat(r.trace().elapsed()).as("the response timeout, not the 8 s deadline").isLessThan(Duration.ofSeconds(4));
     assertThat(other.connectionCount()).isZero();
   }
 
   @Test
   void replyTrickledAfterTheDotEndsAtItsTotalTimeBoundAsUnknown() throws Exception {
-    // 27 bytes, one per 100 ms: 2.7 s for the reply, each byte well within a per-read timeout of 250 ms.
-    ScriptedLmtpHost trickling = host().trickle(ScriptedLmtpHost.DOT, Duration.ofMillis(100));
+    // 25 bytes, one per 300 ms: 7.5 s for the reply, each byte well within a per-read timeout of 1 s.
+    ScriptedLmtpHost trickling = host().trickle(ScriptedLmtpHost.DOT, Duration.ofMillis(300));
     ScriptedLmtpHost other = host();
 
     DeliveryResult r = deliver(group(trickling, other), List.of("a@example.com"));
 
     assertThat(r.recipient("a@example.com").status()).isEqualTo(RecipientStatus.UNKNOWN_MAYBE_DELIVERED);
-    assertThat(r.recipient("a@example.com").text()).contains("no complete reply in 250 ms");
-    assertThat(r.trace().elapsed()).as("the reply's 250 ms budget, not 2.7 s of trickle").isLessThan(Duration.ofMillis(1500));
+    assertThat(r.recipient("a@example.com").text()).contains("no complete reply in 1000 ms");
+    assertThat(r.trace().elapsed()).as("the reply's 1 s budget, not 7.5 s of trickle").isLessThan(Duration.ofSeconds(4));
     assertThat(trickling.messagesStored()).isEqualTo(1);
     assertThat(other.connectionCount()).as("after the dot, never another host").isZero();
   }

@@ -28,11 +28,11 @@ import org.repgroup.core.StoreUnavailableException;
 class LmtpTricklingHostTest {
 
   static final FailoverPolicy POLICY = FailoverPolicy.builder().stagger(Duration.ofMillis(100))
-      .connectTimeout(Duration.ofMillis(500)).responseTimeout(Duration.ofSeconds(1)).deadline(Duration.ofSeconds(5))
+      .connectTimeout(Duration.ofMillis(500)).responseTimeout(Duration.ofSeconds(2)).deadline(Duration.ofSeconds(8))
       .build();
   static final byte[] MESSAGE = "Subject: trickle\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII);
-  /** One byte per 200 ms: a 14-byte reply takes 2.8 s, though no single read waits 1 s. */
-  static final Duration TRICKLE = Duration.ofMillis(200);
+  /** One byte per 300 ms: a 14-byte reply takes 4.2 s, though no single read waits even 1 s. */
+  static final Duration TRICKLE = Duration.ofMillis(300);
 
   final RepgroupResources resources = RepgroupResources.create();
   final List<AutoCloseable> closeables = new ArrayList<>();
@@ -74,8 +74,8 @@ class LmtpTricklingHostTest {
 
     assertThat(r.allDelivered()).isTrue();
     assertThat(r.host()).isEqualTo(healthy.address());
-    assertThat(r.trace().elapsed()).as("stagger + one delivery, not the 1 s response timeout")
-        .isLessThan(Duration.ofMillis(900));
+    assertThat(r.trace().elapsed()).as("stagger + one delivery, not the 2 s response timeout")
+        .isLessThan(Duration.ofMillis(1500));
     assertThat(trickling.sawCommand("DATA")).isFalse();
     assertThat(resources.affinityCache().health(trickling.address()))
         .as("marked down like a silent host").isEqualTo(AffinityCache.HostHealth.DOWN);
@@ -89,7 +89,7 @@ class LmtpTricklingHostTest {
     DeliveryResult r = deliver(group(trickling, healthy));
 
     assertThat(r.host()).isEqualTo(healthy.address());
-    assertThat(r.trace().elapsed()).isLessThan(Duration.ofMillis(900));
+    assertThat(r.trace().elapsed()).isLessThan(Duration.ofMillis(1500));
     assertThat(trickling.sawCommand("MAIL")).isFalse();
   }
 
@@ -101,7 +101,7 @@ class LmtpTricklingHostTest {
     DeliveryResult r = deliver(group(trickling, healthy));
 
     assertThat(r.host()).isEqualTo(healthy.address());
-    assertThat(r.trace().elapsed()).isLessThan(Duration.ofMillis(900));
+    assertThat(r.trace().elapsed()).isLessThan(Duration.ofMillis(1500));
     assertThat(trickling.messagesStored()).isZero();
   }
 
@@ -109,7 +109,7 @@ class LmtpTricklingHostTest {
   void tricklingReplyEndsAtTheResponseTimeoutNotWhenItsLastByteComes() throws Exception {
     client.close();
     client = LmtpFailoverClient.builder(resources)
-        .policy(POLICY.toBuilder().stagger(Duration.ZERO).responseTimeout(Duration.ofMillis(250)).build()).build();
+        .policy(POLICY.toBuilder().stagger(Duration.ZERO).responseTimeout(Duration.ofMillis(500)).build()).build();
     ScriptedLmtpHost trickling = host().trickle("MAIL", TRICKLE);
     ScriptedLmtpHost healthy = host();
 
@@ -118,22 +118,22 @@ class LmtpTricklingHostTest {
     assertThat(r.host()).isEqualTo(healthy.address());
     AttemptRecord first = r.trace().attempts().get(0);
     assertThat(first.host()).isEqualTo(trickling.address());
-    assertThat(first.detail()).contains("sent no complete reply in 250 ms");
-    assertThat(first.elapsed()).as("the reply's budget, not 2.8 s of trickle").isLessThan(Duration.ofMillis(1500));
+    assertThat(first.detail()).contains("sent no complete reply in 500 ms");
+    assertThat(first.elapsed()).as("the reply's budget, not 4.2 s of trickle").isLessThan(Duration.ofMillis(2500));
   }
 
   @Test
   void tricklingGreetingOfTheOnlyHostFailsAtItsBudgetNotAtTheDeadline() throws Exception {
     client.close();
     client = LmtpFailoverClient.builder(resources)
-        .policy(POLICY.toBuilder().responseTimeout(Duration.ofMillis(250)).maxPasses(1).build()).build();
+        .policy(POLICY.toBuilder().responseTimeout(Duration.ofMillis(500)).maxPasses(1).build()).build();
     ScriptedLmtpHost trickling = host().trickle(ScriptedLmtpHost.GREETING, TRICKLE);
 
     StoreUnavailableException e = org.junit.jupiter.api.Assertions.assertThrows(StoreUnavailableException.class,
         () -> deliver(group(trickling)));
 
-    assertThat(e.trace().attempts().get(0).detail()).contains("greeting").contains("sent no complete reply in 250 ms");
-    assertThat(e.trace().elapsed()).as("the greeting's budget, not the 5 s deadline").isLessThan(Duration.ofSeconds(2));
+    assertThat(e.trace().attempts().get(0).detail()).contains("greeting").contains("sent no complete reply in 500 ms");
+    assertThat(e.trace().elapsed()).as("the greeting's budget, not the 8 s deadline").isLessThan(Duration.ofSeconds(3));
   }
 
   @Test
