@@ -330,12 +330,16 @@ class EnsSubscriberTest {
   void moreConcurrentSubscriptionsToOneHostThanOkHttpsPerHostLimitAllStream() throws Exception {
     EnsGateway gw = gateway();
     ReplicationGroup g = group(gw.address());
+    // Timeouts a busy machine meets for eight streams at once: only OkHttp's queue could stop them.
+    EnsSubscriber eight = EnsSubscriber.builder(resources).policy(POLICY.toBuilder()
+        .connectTimeout(Duration.ofSeconds(2)).responseTimeout(Duration.ofSeconds(3)).deadline(Duration.ofSeconds(8))
+        .build()).build();
     List<Recorder> recorders = new ArrayList<>();
     List<Subscription> subs = new ArrayList<>();
     for (int i = 0; i < 8; i++) {
       Recorder r = new Recorder();
       recorders.add(r);
-      Subscription s = subscriber.subscribe(g, EventFilter.all(), r);
+      Subscription s = eight.subscribe(g, EventFilter.all(), r);
       closeables.add(s);
       subs.add(s);
     }
