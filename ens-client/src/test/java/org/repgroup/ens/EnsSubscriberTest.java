@@ -239,9 +239,11 @@ class EnsSubscriberTest {
     try (SimulatedReplicationGroup g = SimulatedReplicationGroup.builder().startAsMaster(0).build()) {
       EnsPublisher publisher = EnsPublisher.builder(resources).policy(POLICY).build();
       ReplicationGroup group = g.replicationGroup(Protocol.ENS);
-      // Stagger 0: the test asserts which host streams first, so a busy machine must not start node 1.
-      Subscription s = EnsSubscriber.builder(resources).policy(POLICY.toBuilder().stagger(Duration.ZERO).build())
-          .build().subscribe(group, EventFilter.of(EventType.NEW_MSG), recorder);
+      // Stagger 0 and patient timeouts: the test asserts which host streams first, so a busy machine
+      // must neither start node 1 nor give up on node 0.
+      Subscription s = EnsSubscriber.builder(resources).policy(POLICY.toBuilder().stagger(Duration.ZERO)
+          .connectTimeout(Duration.ofSeconds(2)).responseTimeout(Duration.ofSeconds(3)).deadline(Duration.ofSeconds(8))
+          .build()).build().subscribe(group, EventFilter.of(EventType.NEW_MSG), recorder);
       closeables.add(s);
       await(() -> s.status().state() == SubscriptionStatus.State.CONNECTED, "connected");
       assertThat(s.host()).contains(g.node(0).address(Protocol.ENS));
