@@ -159,8 +159,13 @@ class EnsSubscriberTest {
     b.stubFor(get(urlPathEqualTo("/ens/v1/events")).willReturn(aResponse().withStatus(200)
         .withHeader("Content-Type", "text/event-stream").withBody(sse(1, 1))));
     ReplicationGroup g = ReplicationGroup.builder("g", StoreHostList.of(at(a), at(b))).build();
+    // Stagger 0: on a busy machine a staggered second host could win before the 429 arrives, and
+    // a host still silent when another serves is marked down; this test is about the 429 itself.
+    EnsSubscriber sequential = EnsSubscriber.builder(resources).policy(POLICY.toBuilder().stagger(Duration.ZERO)
+        .responseTimeout(Duration.ofSeconds(3)).deadline(Duration.ofSeconds(8)).build()).build();
 
-    Subscription s = subscribe(g, EventFilter.all());
+    Subscription s = sequential.subscribe(g, EventFilter.all(), recorder);
+    closeables.add(s);
     await(() -> recorder.ids.contains("1"), "event 1 from the second host");
     s.close();
 
