@@ -80,9 +80,13 @@ public final class EnsPublisher {
   private final Duration deadline;
   private final int maxConcurrentPerHost;
   private final Duration perHostTimeout;
+  private final Duration connectTimeout;
+  private final Duration responseTimeout;
 
   private EnsPublisher(Builder b) {
     this.perHostTimeout = b.perHostTimeout;
+    this.connectTimeout = b.policy.connectTimeout();
+    this.responseTimeout = b.policy.responseTimeout();
     this.resources = b.resources;
     this.deadline = b.policy.deadline();
     this.maxConcurrentPerHost = b.maxConcurrentPerHost;
@@ -289,8 +293,13 @@ public final class EnsPublisher {
           out.complete(new Answer(0, null, null, sent.sent() ? "cancelled at the publish deadline" : NOT_SENT, false));
           return;
         }
-        String why = err instanceof java.io.InterruptedIOException && "timeout".equals(err.getMessage())
+        // OkHttp's call timeout is a bare InterruptedIOException("timeout"); its connect and read
+        // timeouts are SocketTimeoutExceptions.
+        String why = err.getClass() == java.io.InterruptedIOException.class && "timeout".equals(err.getMessage())
             ? "no answer within the per-host timeout (" + perHostTimeout.toMillis() + " ms)"
+            : err instanceof java.net.SocketTimeoutException
+            ? "timed out (connect timeout " + connectTimeout.toMillis() + " ms, response timeout "
+                + responseTimeout.toMillis() + " ms): " + ServerText.printable(String.valueOf(err.getMessage()))
             : err.getClass().getSimpleName() + (err.getMessage() == null ? "" : ": " + ServerText.printable(err.getMessage()));
         out.complete(new Answer(0, null, null, why, true));
       }

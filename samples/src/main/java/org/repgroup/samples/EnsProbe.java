@@ -30,7 +30,9 @@ import org.repgroup.samples.internal.ProbeCommand;
 import org.repgroup.samples.internal.ProbeReport;
 import org.repgroup.samples.internal.UsageException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code ens publish} and {@code ens subscribe}. */
 @Command(name = "ens", mixinStandardHelpOptions = true, description = "Publish an ENS event, or subscribe to events.",
@@ -66,6 +68,9 @@ final class EnsProbe implements Runnable {
     @Option(names = "--ens-port", paramLabel = "N", description = "The group's ENS port (default 7997).")
     Integer ensPort;
 
+    @Spec
+    CommandSpec publishSpec;
+
     @Override
     protected ProbeReport probe(RepgroupResources resources) throws Exception {
       EventType t;
@@ -77,7 +82,8 @@ final class EnsProbe implements Runnable {
       ReplicationGroup g = group(this, ensPort, common.group(Protocol.ENS));
       FailoverPolicy policy = common.policy();
       EnsPublisher.Builder publisher = EnsPublisher.builder(resources).policy(policy);
-      if (!policy.responseTimeout().equals(FailoverPolicy.DEFAULT_RESPONSE_TIMEOUT)) {
+      if (publishSpec.commandLine().getParseResult().hasMatchedOption("--timeout")
+          || !policy.responseTimeout().equals(FailoverPolicy.DEFAULT_RESPONSE_TIMEOUT)) {
         // --timeout (or the configuration) set the response timeout: one host's whole exchange gets
         // connect + response, not the library's 2 s default, shorter or longer.
         publisher.perHostTimeout(policy.connectTimeout().plus(policy.responseTimeout()));
