@@ -239,9 +239,7 @@ public final class EnsPublisher {
       HostPublish late = own.sent().sent()
           ? new HostPublish(h, HostPublish.Outcome.FAILED, 0, Optional.empty(), Optional.empty(),
               "no answer before the publish deadline (" + deadline.toMillis() + " ms)", elapsed(own))
-          : new HostPublish(h, HostPublish.Outcome.FAILED, 0, Optional.empty(), Optional.empty(),
-              "not sent before the publish deadline (" + deadline.toMillis() + " ms): " + maxConcurrentPerHost
-                  + " publishes to this host were already in flight (a limit of this client, not the host's fault)",
+          : new HostPublish(h, HostPublish.Outcome.FAILED, 0, Optional.empty(), Optional.empty(), notSent(),
               Duration.ZERO);
       // Cancelled first, so a request reported as never sent cannot leave the queue afterwards.
       involved.forEach(p -> {
@@ -251,6 +249,12 @@ public final class EnsPublisher {
       out.complete(late);
     });
     return out;
+  }
+
+  /** Why a publish still queued at its deadline was never sent. */
+  private String notSent() {
+    return "not sent before the publish deadline (" + deadline.toMillis() + " ms): " + maxConcurrentPerHost
+        + " publishes to this host were already in flight (a limit of this client, not the host's fault)";
   }
 
   /** Time since {@code p} left the dispatcher's queue (zero if it never did): the host's share. */
@@ -290,7 +294,7 @@ public final class EnsPublisher {
       public void onFailure(Call c, IOException err) {
         if (sent.abandoned || !sent.sent()) {
           // Given up at the publish deadline, or never sent: says nothing about the host.
-          out.complete(new Answer(0, null, null, sent.sent() ? "cancelled at the publish deadline" : NOT_SENT, false));
+          out.complete(new Answer(0, null, null, sent.sent() ? "cancelled at the publish deadline" : notSent(), false));
           return;
         }
         // OkHttp's call timeout is a bare InterruptedIOException("timeout"); its connect and read
