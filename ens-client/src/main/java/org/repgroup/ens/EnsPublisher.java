@@ -69,8 +69,15 @@ public final class EnsPublisher {
 
   /** Default time one host has to take an event: 2 s. */
   public static final Duration DEFAULT_PER_HOST_TIMEOUT = Duration.ofSeconds(2);
-  /** Default publishes in flight to one host at once: 64 (OkHttp's own default is 5). */
-  public static final int DEFAULT_MAX_CONCURRENT_PER_HOST = 64;
+  /**
+   * Default publishes in flight to one host at once: 5. The others wait in the publisher's own
+   * queue (never behind event streams: subscribers do not use a dispatcher), and their wait is
+   * never counted against the host. Few enough that a burst of publishes does not open a herd
+   * of cold connections to one gateway at once (with 64, a burst of 20 publishes to a busy
+   * group made every host miss its per-host timeout); at a few milliseconds a publish, 5 in
+   * flight carry about a thousand events a second per host. Raise it for slow, distant hosts.
+   */
+  public static final int DEFAULT_MAX_CONCURRENT_PER_HOST = 5;
 
   private static final MediaType JSON = MediaType.get("application/json");
   private static final String NOT_SENT = "not sent: the publish was over before a slot to this host came free";
@@ -443,7 +450,7 @@ public final class EnsPublisher {
 
     /**
      * Publishes in flight to one host at once, 1-4096; more wait for a slot, and their
-     * waiting never counts against the host. Defaults to 64. See
+     * waiting never counts against the host. Defaults to 5. See
      * {@link #DEFAULT_MAX_CONCURRENT_PER_HOST}.
      */
     public Builder maxConcurrentPerHost(int n) {

@@ -277,13 +277,15 @@ class EnsPublisherTest {
   }
 
   @Test
-  void moreConcurrentPublishesToOneHostThanOkHttpsPerHostLimitAreAllInFlightAtOnce() throws Exception {
-    // The host answers only once eight publishes are in flight together: OkHttp's default of five
-    // per host would queue three, and the five would time out and mark a healthy host down.
+  void maxConcurrentPerHostAboveOkHttpsFiveKeepsThatManyPublishesInFlightAtOnce() throws Exception {
+    // The host answers only once eight publishes are in flight together: a limit of five per
+    // host would queue three, and the five would time out and mark a healthy host down.
+    EnsPublisher eight = EnsPublisher.builder(resources).policy(POLICY).perHostTimeout(Duration.ofSeconds(4))
+        .maxConcurrentPerHost(8).build();
     try (HoldingGateway gw = new HoldingGateway(new CountDownLatch(8))) {
       List<CompletableFuture<PublishResult>> publishes = new ArrayList<>();
       for (int i = 0; i < 8; i++) {
-        publishes.add(publisher.publishAsync(group(gw.address()), EVENT));
+        publishes.add(eight.publishAsync(group(gw.address()), EVENT));
       }
 
       for (CompletableFuture<PublishResult> f : publishes) {
@@ -328,6 +330,27 @@ class EnsPublisherTest {
       // refused when it left the queue after its publish was over.
       assertThat(gw.posts.get()).as("reached the host: " + results).isLessThanOrEqualTo((int) sent);
     }
+  }
+
+  @Test
+  void morePublishesToOneHostThanItsSlotsAllGetThroughAndTheQueueIsNotChargedToTheHost() throws Exception {
+    WireMockServer slow = host(202);
+    slow.stubFor(post(urlPathEqualTo("/ens/v1/events")).willReturn(aResponse().withStatus(202)
+        .withFixedDelay(400).withBody("{\"id\":\"1\"}")));
+    // Twelve at once, five slots: the last wave waits ~0.8 s for a slot, then takes ~0.4 s; a
+    // per-host timeout of 1 s counted from the queue would fail it and mark the host down.
+    EnsPublisher p = EnsPublisher.builder(resources).policy(POLICY).perHostTimeout(Duration.ofSeconds(1)).build();
+    p.publish(group(at(slow)), EVENT);
+    List<CompletableFuture<PublishResult>> publishes = new ArrayList<>();
+    for (int i = 0; i < 12; i++) {
+      publishes.add(p.publishAsync(group(at(slow)), EVENT));
+    }
+
+    for (CompletableFuture<PublishResult> f : publishes) {
+      PublishResult r = f.get(20, TimeUnit.SECONDS);
+      assertThat(r.takenBy()).as(r.hosts().toString()).containsExactly(at(slow));
+    }
+    assertThat(resources.affinityCache().health(at(slow))).isEqualTo(AffinityCache.HostHealth.UP);
   }
 
   @Test
