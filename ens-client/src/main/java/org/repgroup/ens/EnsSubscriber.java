@@ -2,6 +2,9 @@ package org.repgroup.ens;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import okhttp3.OkHttpClient;
 import org.repgroup.core.ReplicationGroup;
 import org.repgroup.core.RepgroupResources;
@@ -26,17 +29,33 @@ public final class EnsSubscriber {
 
   /** Default longest silence on an open stream before it counts as broken: 45 s (servers send keep-alives every 15 s). */
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(45);
+  /** Default largest event (its data) accepted from a stream: 16 MiB; larger ones are skipped and reported. */
+  public static final long DEFAULT_MAX_EVENT_SIZE = 16L * 1024 * 1024;
 
   private final RepgroupResources resources;
   private final FailoverPolicy policy;
   private final OkHttpClient http;
+  private final long maxEventSize;
+  /**
+   * One thread per stream (and per request being opened), started at once: streams are long
+   * requests, and never wait behind each other in OkHttp's dispatcher (5 per host by default),
+   * where a sixth subscription to one host would time out and mark a healthy host down.
+   */
+  private final ExecutorService streams;
 
   private EnsSubscriber(Builder b) {
     this.resources = b.resources;
     this.policy = b.policy;
+    this.maxEventSize = b.maxEventSize;
     // Names resolve through the shared resolver, as for every other adapter (okhttp3.Dns has the same contract).
     this.http = b.http.newBuilder().readTimeout(b.idleTimeout).followRedirects(false)
         .dns(b.resources.resolver()::resolve).build();
+    AtomicInteger n = new AtomicInteger();
+    this.streams = Executors.newCachedThreadPool(r -> {
+      Thread t = new Thread(r, "repgroup-ens-stream-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
   }
 
   /** A builder on shared {@code resources}. */
@@ -47,7 +66,7 @@ public final class EnsSubscriber {
   /** Starts a subscription; events reach {@code listener} until the subscription is closed. */
   public Subscription subscribe(ReplicationGroup group, EventFilter filter, EnsListener listener) {
     Subscription s = new Subscription(Objects.requireNonNull(group, "group"), Objects.requireNonNull(filter, "filter"),
-        Objects.requireNonNull(listener, "listener"), resources, policy, http);
+        Objects.requireNonNull(listener, "listener"), resources, policy, http, streams, maxEventSize);
     s.start();
     return s;
   }
@@ -57,6 +76,7 @@ public final class EnsSubscriber {
     private final RepgroupResources resources;
     private FailoverPolicy policy = FailoverPolicy.defaults();
     private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
+    private long maxEventSize = DEFAULT_MAX_EVENT_SIZE;
     private OkHttpClient http = new OkHttpClient();
 
     private Builder(RepgroupResources resources) {
@@ -79,7 +99,23 @@ public final class EnsSubscriber {
       return this;
     }
 
-    /** The OkHttp client to derive from. Defaults to a new one. */
+    /**
+     * Largest event data accepted, 1 KiB-1 GiB: a host sending a larger event (or an endless
+     * line) has it skipped and reported to {@link EnsListener#onError}, never buffered whole.
+     * Defaults to 16 MiB. See {@link #DEFAULT_MAX_EVENT_SIZE}.
+     */
+    public Builder maxEventSize(long bytes) {
+      if (bytes < 1024 || bytes > 1024L * 1024 * 1024) {
+        throw new IllegalArgumentException("maxEventSize must be in 1 KiB-1 GiB, was " + bytes);
+      }
+      this.maxEventSize = bytes;
+      return this;
+    }
+
+    /**
+     * The OkHttp client to derive from (its connection settings; streams never use its
+     * dispatcher). Defaults to a new one.
+     */
     public Builder okHttpClient(OkHttpClient client) {
       this.http = Objects.requireNonNull(client, "client");
       return this;

@@ -1,5 +1,6 @@
 package org.repgroup.ens;
 
+import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import org.repgroup.core.HostAddress;
@@ -12,10 +13,11 @@ import org.repgroup.core.HostAddress;
  * @param status the HTTP status of the last response, 0 when none arrived
  * @param eventId the id the host gave the event, when it took it
  * @param redirectedTo the host a {@code 307} led to, if any
- * @param detail what happened, in words
+ * @param detail what happened, in words (server text made printable)
+ * @param elapsed the host's time: from when its request was sent (not queued) to its answer; zero when never sent
  */
 public record HostPublish(HostAddress host, Outcome outcome, int status, Optional<String> eventId,
-    Optional<HostAddress> redirectedTo, String detail) {
+    Optional<HostAddress> redirectedTo, String detail, Duration elapsed) {
 
   /** Validates. */
   public HostPublish {
@@ -24,6 +26,13 @@ public record HostPublish(HostAddress host, Outcome outcome, int status, Optiona
     Objects.requireNonNull(eventId, "eventId");
     Objects.requireNonNull(redirectedTo, "redirectedTo");
     Objects.requireNonNull(detail, "detail");
+    Objects.requireNonNull(elapsed, "elapsed");
+  }
+
+  /** An entry with no time measured. */
+  public HostPublish(HostAddress host, Outcome outcome, int status, Optional<String> eventId,
+      Optional<HostAddress> redirectedTo, String detail) {
+    this(host, outcome, status, eventId, redirectedTo, detail, Duration.ZERO);
   }
 
   /** The outcomes. */
@@ -32,7 +41,11 @@ public record HostPublish(HostAddress host, Outcome outcome, int status, Optiona
     ACCEPTED,
     /** The host redirected ({@code 307}) and the target took it (or already gets it directly in this publish). */
     REDIRECTED,
-    /** The host failed (unreachable, timed out, 5xx, refused redirect); it is marked down. */
+    /**
+     * The host did not take it: unreachable, timed out or 5xx (the host is marked down), a
+     * 4xx or a refused redirect (not marked down), or never sent before the deadline because
+     * this client's per-host limit was reached (not marked down).
+     */
     FAILED,
     /** The host is marked down in the shared cache and was not tried. */
     SKIPPED

@@ -2,27 +2,33 @@ package org.repgroup.ens;
 
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.Executor;
 import okhttp3.OkHttpClient;
-import okhttp3.sse.EventSource;
 import org.repgroup.core.internal.AffinityStore;
 import org.repgroup.core.HostAddress;
 import org.repgroup.core.Protocol;
 import org.repgroup.core.ReplicationGroup;
 import org.repgroup.core.RepgroupResources;
 import org.repgroup.core.spi.FailoverEngine;
+import org.repgroup.core.spi.ServerText;
 import org.repgroup.core.FailoverPolicy;
 import org.repgroup.core.FailoverResult;
 import org.repgroup.core.FatalReason;
 import org.repgroup.core.Intent;
 import org.repgroup.ens.internal.EnsWire;
+import org.repgroup.ens.internal.EventStream;
 import org.repgroup.ens.internal.SseAttempt;
 
 /**
  * A live subscription (see {@link EnsSubscriber}): streams from one host, and
  * when the stream breaks resumes on the next with {@code Last-Event-ID}, handing
  * the listener each event exactly once. Close it to stop.
+ *
+ * <p>A host that rejects the subscription request itself (a 4xx but 404, 408 and
+ * 429) ends it {@link SubscriptionStatus.State#REJECTED}, whichever host answered
+ * first: a stream another host opened meanwhile is closed.
  */
-public final class Subscription implements AutoCloseable, SseAttempt.StreamSink {
+public final class Subscription implements AutoCloseable {
 
   private final ReplicationGroup group;
   private final EventFilter filter;
@@ -31,9 +37,12 @@ public final class Subscription implements AutoCloseable, SseAttempt.StreamSink 
   private final RepgroupResources resources;
   private final FailoverPolicy policy;
   private final OkHttpClient http;
+  private final Executor streams;
+  private final long maxEventBytes;
+  private final Sink sink = new Sink();
   private final Object lock = new Object();
   private long lastId;
-  private EventSource current;
+  private EventStream current;
   private HostAddress currentHost;
   private int failedPasses;
   private boolean closed;
@@ -41,7 +50,7 @@ public final class Subscription implements AutoCloseable, SseAttempt.StreamSink 
       new SubscriptionStatus(SubscriptionStatus.State.CONNECTING, Optional.empty(), "");
 
   Subscription(ReplicationGroup group, EventFilter filter, EnsListener listener, RepgroupResources resources,
-      FailoverPolicy policy, OkHttpClient http) {
+      FailoverPolicy policy, OkHttpClient http, Executor streams, long maxEventBytes) {
     this.group = group;
     this.filter = filter;
     this.listener = listener;
@@ -49,6 +58,8 @@ public final class Subscription implements AutoCloseable, SseAttempt.StreamSink 
     this.policy = policy;
     this.engine = new FailoverEngine(resources, policy);
     this.http = http;
+    this.streams = streams;
+    this.maxEventBytes = maxEventBytes;
   }
 
   void start() {
@@ -76,25 +87,12 @@ public final class Subscription implements AutoCloseable, SseAttempt.StreamSink 
       resumeAfter = lastId > 0 ? Long.toString(lastId) : null;
     }
     engine.executeAsync(group, Protocol.ENS, Intent.READ_NO_REFERRALS,
-        new SseAttempt(http, filter.toReference(), resumeAfter, this)).whenComplete((r, e) -> connected(r));
+        new SseAttempt(http, streams, maxEventBytes, filter.toReference(), resumeAfter, sink))
+        .whenComplete((r, e) -> connected(r));
   }
 
-  @Override
-  public boolean opened(HostAddress host, EventSource source) {
-    synchronized (lock) {
-      if (closed || current != null) {
-        return false;
-      }
-      current = source;
-      currentHost = host;
-      // Reported before any event of this stream can reach the listener.
-      setStatus(new SubscriptionStatus(SubscriptionStatus.State.CONNECTED, Optional.of(host), "streaming"));
-      return true;
-    }
-  }
-
-  private void connected(FailoverResult<EventSource> r) {
-    if (r instanceof FailoverResult.Served<EventSource> s) {
+  private void connected(FailoverResult<EventStream> r) {
+    if (r instanceof FailoverResult.Served<EventStream> s) {
       synchronized (lock) {
         if (closed) {
           s.value().cancel();
@@ -104,22 +102,17 @@ public final class Subscription implements AutoCloseable, SseAttempt.StreamSink 
       }
       return;
     }
-    FailoverResult.Failed<EventSource> f = (FailoverResult.Failed<EventSource>) r;
+    FailoverResult.Failed<EventStream> f = (FailoverResult.Failed<EventStream>) r;
     if (f.fatalReason() == FatalReason.REQUEST_REFUSED) {
-      synchronized (lock) {
-        if (closed) {
-          return;
-        }
-        closed = true;
-      }
+      // Normally already done by the sink when the rejection arrived.
       var attempts = f.trace().attempts();
-      setStatus(new SubscriptionStatus(SubscriptionStatus.State.REJECTED, Optional.empty(),
-          attempts.get(attempts.size() - 1).detail()));
+      reject(null, attempts.isEmpty() ? "the subscription was rejected" : attempts.get(attempts.size() - 1).detail());
       return;
     }
     Duration backoff;
     synchronized (lock) {
-      if (closed) {
+      if (closed || current != null) {
+        // Closed, or a stream opened by an attempt that answered after the operation ended.
         return;
       }
       failedPasses++;
@@ -136,8 +129,83 @@ public final class Subscription implements AutoCloseable, SseAttempt.StreamSink 
     return Duration.ofMillis((long) Math.min(millis, policy.retryMaxBackoff().toMillis()));
   }
 
-  @Override
-  public void event(HostAddress host, EventSource source, String id, String data) {
+  private boolean opened(HostAddress host, EventStream stream) {
+    synchronized (lock) {
+      if (closed || current != null) {
+        return false;
+      }
+      current = stream;
+      currentHost = host;
+      // Reported before any event of this stream can reach the listener.
+      setStatus(new SubscriptionStatus(SubscriptionStatus.State.CONNECTED, Optional.of(host), "streaming"));
+      return true;
+    }
+  }
+
+  /**
+   * Ends the subscription as REJECTED: the request itself was refused by {@code host}
+   * (null when only the engine's report says so). A stream another host opened
+   * meanwhile is closed; the rejecting host is alive, so a down mark it got for
+   * answering after another host is lifted.
+   */
+  private void reject(HostAddress host, String why) {
+    EventStream open;
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      open = current;
+      current = null;
+      currentHost = null;
+    }
+    if (open != null) {
+      open.cancel();
+    }
+    if (host != null && AffinityStore.of(resources.affinityCache()).markUp(host)) {
+      resources.listener().hostMarkedUp(host);
+    }
+    setStatus(new SubscriptionStatus(SubscriptionStatus.State.REJECTED, Optional.empty(), why));
+  }
+
+  private void malformed(EventStream source, String why) {
+    synchronized (lock) {
+      if (closed || source != current) {
+        return;
+      }
+      error(new MalformedEventException(why));
+    }
+  }
+
+  /** The attempts' view of this subscription. */
+  private final class Sink implements SseAttempt.StreamSink {
+    @Override
+    public boolean opened(HostAddress host, EventStream stream) {
+      return Subscription.this.opened(host, stream);
+    }
+
+    @Override
+    public void event(HostAddress host, EventStream stream, String id, String data) {
+      Subscription.this.event(host, stream, id, data);
+    }
+
+    @Override
+    public void malformed(HostAddress host, EventStream stream, String why) {
+      Subscription.this.malformed(stream, why);
+    }
+
+    @Override
+    public void ended(HostAddress host, EventStream stream, String why) {
+      Subscription.this.ended(host, stream, why);
+    }
+
+    @Override
+    public void rejected(HostAddress host, String why) {
+      reject(host, why);
+    }
+  }
+
+  private void event(HostAddress host, EventStream source, String id, String data) {
     synchronized (lock) {
       if (closed || source != current) {
         return;
@@ -146,7 +214,8 @@ public final class Subscription implements AutoCloseable, SseAttempt.StreamSink 
       try {
         n = Long.parseLong(id == null ? "" : id.strip());
       } catch (NumberFormatException e) {
-        error(new MalformedEventException("event id \"" + id + "\" from " + host + " is not a number"));
+        error(new MalformedEventException("event id \"" + ServerText.printable(id) + "\" from " + host
+            + " is not a number"));
         return;
       }
       if (n <= lastId) {
@@ -157,7 +226,8 @@ public final class Subscription implements AutoCloseable, SseAttempt.StreamSink 
       try {
         event = EnsWire.readEvent(data);
       } catch (MalformedEventException e) {
-        error(new MalformedEventException("event " + id + " from " + host + ": " + e.getMessage(), e));
+        error(new MalformedEventException("event " + n + " from " + host + ": "
+            + ServerText.printable(e.getMessage(), 300), e));
         return;
       }
       if (!filter.matches(event)) {
@@ -171,8 +241,7 @@ public final class Subscription implements AutoCloseable, SseAttempt.StreamSink 
     }
   }
 
-  @Override
-  public void ended(HostAddress host, EventSource source, String why) {
+  private void ended(HostAddress host, EventStream source, String why) {
     synchronized (lock) {
       if (closed || source != current) {
         return;
@@ -216,7 +285,7 @@ public final class Subscription implements AutoCloseable, SseAttempt.StreamSink 
   /** Stops the stream and any reconnection. */
   @Override
   public void close() {
-    EventSource es;
+    EventStream es;
     synchronized (lock) {
       if (closed) {
         return;

@@ -27,6 +27,7 @@ import org.repgroup.core.FailoverPolicy;
 import org.repgroup.ens.internal.EnsWire;
 import org.repgroup.testkit.EnsEventLog;
 import org.repgroup.testkit.EnsGateway;
+import org.repgroup.testkit.Fault;
 import org.repgroup.testkit.SimulatedReplicationGroup;
 
 @Timeout(60)
@@ -158,8 +159,13 @@ class EnsSubscriberTest {
     b.stubFor(get(urlPathEqualTo("/ens/v1/events")).willReturn(aResponse().withStatus(200)
         .withHeader("Content-Type", "text/event-stream").withBody(sse(1, 1))));
     ReplicationGroup g = ReplicationGroup.builder("g", StoreHostList.of(at(a), at(b))).build();
+    // Stagger 0: on a busy machine a staggered second host could win before the 429 arrives, and
+    // a host still silent when another serves is marked down; this test is about the 429 itself.
+    EnsSubscriber sequential = EnsSubscriber.builder(resources).policy(POLICY.toBuilder().stagger(Duration.ZERO)
+        .responseTimeout(Duration.ofSeconds(3)).deadline(Duration.ofSeconds(8)).build()).build();
 
-    Subscription s = subscribe(g, EventFilter.all());
+    Subscription s = sequential.subscribe(g, EventFilter.all(), recorder);
+    closeables.add(s);
     await(() -> recorder.ids.contains("1"), "event 1 from the second host");
     s.close();
 
@@ -238,7 +244,12 @@ class EnsSubscriberTest {
     try (SimulatedReplicationGroup g = SimulatedReplicationGroup.builder().startAsMaster(0).build()) {
       EnsPublisher publisher = EnsPublisher.builder(resources).policy(POLICY).build();
       ReplicationGroup group = g.replicationGroup(Protocol.ENS);
-      Subscription s = subscribe(group, EventFilter.of(EventType.NEW_MSG));
+      // Stagger 0 and patient timeouts: the test asserts which host streams first, so a busy machine
+      // must neither start node 1 nor give up on node 0.
+      Subscription s = EnsSubscriber.builder(resources).policy(POLICY.toBuilder().stagger(Duration.ZERO)
+          .connectTimeout(Duration.ofSeconds(2)).responseTimeout(Duration.ofSeconds(3)).deadline(Duration.ofSeconds(8))
+          .build()).build().subscribe(group, EventFilter.of(EventType.NEW_MSG), recorder);
+      closeables.add(s);
       await(() -> s.status().state() == SubscriptionStatus.State.CONNECTED, "connected");
       assertThat(s.host()).contains(g.node(0).address(Protocol.ENS));
       for (int i = 1; i <= 5; i++) {
@@ -271,5 +282,99 @@ class EnsSubscriberTest {
     assertThat(f.matches(bob)).isFalse();
     assertThat(f.matches(delete)).isFalse();
     assertThat(EventFilter.all().matches(delete)).isTrue();
+  }
+
+  EnsGateway gateway() throws Exception {
+    EnsGateway gw = new EnsGateway(new EnsEventLog(100)).start();
+    closeables.add(gw);
+    return gw;
+  }
+
+  static ReplicationGroup group(HostAddress... hosts) {
+    return ReplicationGroup.builder("g", StoreHostList.of(hosts)).build();
+  }
+
+  @Test
+  void streamWhoseLinesEndInALoneCarriageReturnDeliversItsEvents() throws Exception {
+    WireMockServer a = host();
+    a.stubFor(get(urlPathEqualTo("/ens/v1/events")).willReturn(aResponse().withStatus(200)
+        .withHeader("Content-Type", "text/event-stream").withBody(sse(1, 3).replace("\n", "\r"))));
+
+    Subscription s = subscribe(group(at(a)), EventFilter.all());
+    await(() -> recorder.ids.size() >= 3, "three events");
+    s.close();
+
+    assertThat(recorder.ids.subList(0, 3)).containsExactly("1", "2", "3");
+    assertThat(recorder.events.get(2).uid()).hasValue(3);
+    assertThat(recorder.errors).isEmpty();
+  }
+
+  @Test
+  void rejectionFromTheFirstHostEndsTheSubscriptionEvenWhenAStaggeredHostAnsweredFirst() throws Exception {
+    EnsGateway rejecting = gateway();
+    rejecting.failSubscriptionsWith(400);
+    // Answers after 1 s: the staggered second host has long answered 200 by then.
+    rejecting.setFault(Fault.slow(Duration.ofSeconds(1)));
+    EnsGateway accepting = gateway();
+    EnsSubscriber patient = EnsSubscriber.builder(resources)
+        .policy(POLICY.toBuilder().responseTimeout(Duration.ofSeconds(3)).deadline(Duration.ofSeconds(6)).build())
+        .build();
+
+    Subscription s = patient.subscribe(group(rejecting.address(), accepting.address()), EventFilter.all(), recorder);
+    closeables.add(s);
+    await(() -> s.status().state() == SubscriptionStatus.State.REJECTED, "rejected");
+
+    assertThat(s.status().detail()).contains(rejecting.address().toString()).contains("HTTP 400");
+    assertThat(s.host()).as("the racing stream is closed").isEmpty();
+    assertThat(accepting.subscribeCount()).as("the staggered host was asked").isEqualTo(1);
+    assertThat(resources.affinityCache().health(rejecting.address())).as("a rejection marks no host down")
+        .isEqualTo(org.repgroup.core.AffinityCache.HostHealth.UP);
+    assertThat(resources.affinityCache().health(accepting.address()))
+        .isEqualTo(org.repgroup.core.AffinityCache.HostHealth.UP);
+  }
+
+  @Test
+  void moreConcurrentSubscriptionsToOneHostThanOkHttpsPerHostLimitAllStream() throws Exception {
+    EnsGateway gw = gateway();
+    ReplicationGroup g = group(gw.address());
+    // Timeouts a busy machine meets for eight streams at once: only OkHttp's queue could stop them.
+    EnsSubscriber eight = EnsSubscriber.builder(resources).policy(POLICY.toBuilder()
+        .connectTimeout(Duration.ofSeconds(2)).responseTimeout(Duration.ofSeconds(3)).deadline(Duration.ofSeconds(8))
+        .build()).build();
+    List<Recorder> recorders = new ArrayList<>();
+    List<Subscription> subs = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      Recorder r = new Recorder();
+      recorders.add(r);
+      Subscription s = eight.subscribe(g, EventFilter.all(), r);
+      closeables.add(s);
+      subs.add(s);
+    }
+    await(() -> subs.stream().allMatch(s -> s.status().state() == SubscriptionStatus.State.CONNECTED),
+        "eight streams from one host");
+    gw.log().append("enp://127.0.0.1/store?evtType=NewMsg&imapUid=1",
+        EnsWire.eventJson(EnsEvent.builder(EventType.NEW_MSG).uid(1).build()));
+
+    await(() -> recorders.stream().allMatch(r -> r.ids.contains("1")), "the event on every stream");
+    assertThat(resources.affinityCache().health(gw.address())).isEqualTo(org.repgroup.core.AffinityCache.HostHealth.UP);
+    assertThat(recorders).allSatisfy(r -> assertThat(r.statuses).extracting(SubscriptionStatus::state)
+        .containsExactly(SubscriptionStatus.State.CONNECTED));
+  }
+
+  @Test
+  void eventOverTheSizeLimitIsReportedAndSkippedAndTheStreamGoesOn() throws Exception {
+    WireMockServer a = host();
+    String huge = "id: 1\nevent: ens\ndata: {\"reference\":\"" + "x".repeat(4096) + "\"}\n\n";
+    a.stubFor(get(urlPathEqualTo("/ens/v1/events")).willReturn(aResponse().withStatus(200)
+        .withHeader("Content-Type", "text/event-stream").withBody(huge + sse(2, 2))));
+    EnsSubscriber small = EnsSubscriber.builder(resources).policy(POLICY).maxEventSize(1024).build();
+
+    Subscription s = small.subscribe(group(at(a)), EventFilter.all(), recorder);
+    closeables.add(s);
+    await(() -> recorder.ids.contains("2"), "event 2");
+
+    assertThat(recorder.ids.get(0)).isEqualTo("2");
+    assertThat(recorder.errors.get(0)).isEqualTo("event 1 from " + at(a) + " skipped: its data passed 4113 bytes,"
+        + " over the limit of 1024");
   }
 }

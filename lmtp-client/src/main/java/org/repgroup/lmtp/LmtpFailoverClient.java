@@ -27,7 +27,15 @@ import org.repgroup.lmtp.internal.MessageCheck;
  * fails before its final dot is retried whole on the next host; once the dot is
  * sent, recipients keep the replies they got and the others are
  * {@link RecipientStatus#UNKNOWN_MAYBE_DELIVERED}, not redelivered unless the
- * client is {@linkplain Builder#atLeastOnce(boolean) at-least-once}.
+ * client is {@linkplain Builder#atLeastOnce(boolean) at-least-once}: a
+ * {@code 421} from a stopping node, a closed connection or a reply not complete
+ * within the response timeout is not a reply for them, only a per-recipient
+ * {@code 4xx} is a {@link RecipientStatus#TEMPORARY_FAILURE}.
+ *
+ * <p>A host is alive when it sends complete replies, not bytes: each reply must be
+ * complete within the policy's response timeout, and while a reply before DATA is
+ * awaited the stagger runs, so a host that trickles or stalls its greeting, LHLO,
+ * MAIL or RCPT reply is left for the next host and marked down.
  *
  * <pre>{@code
  * try (LmtpFailoverClient lmtp = LmtpFailoverClient.builder(resources).build()) {

@@ -4,6 +4,7 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import org.repgroup.core.HostAddress;
+import org.repgroup.core.spi.ServerText;
 
 /**
  * An LMTP greeting, and the one parser of the store's greeting referral:
@@ -69,7 +70,7 @@ public record LmtpGreeting(int code, String text, Optional<HostAddress> referral
     try {
       return HostAddress.parse(rest);
     } catch (IllegalArgumentException e) {
-      throw new LmtpProtocolException("malformed referral \"" + printable(url) + "\": " + e.getMessage());
+      throw new LmtpProtocolException("malformed referral \"" + printable(url) + "\": " + printable(e.getMessage()));
     }
   }
 
@@ -78,17 +79,7 @@ public record LmtpGreeting(int code, String text, Optional<HostAddress> referral
     return code >= 200 && code < 300;
   }
 
-  /** Control characters shown as {@code \xNN}, at most 120 characters. */
-  static String printable(String s) {
-    StringBuilder sb = new StringBuilder();
-    for (int i = 0; i < s.length() && sb.length() < 120; i++) {
-      char c = s.charAt(i);
-      if (c < 0x20 || c > 0x7e) {
-        sb.append(String.format("\\x%02x", (int) c & 0xff));
-      } else {
-        sb.append(c);
-      }
-    }
-    return s.length() > 120 ? sb + "..." : sb.toString();
+  private static String printable(String s) {
+    return ServerText.printable(s);
   }
 }

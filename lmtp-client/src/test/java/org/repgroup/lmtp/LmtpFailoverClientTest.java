@@ -64,6 +64,9 @@ class LmtpFailoverClientTest {
 
   @Test
   void replicaGreetingReferralIsFollowedAndTheMasterDelivers() throws Exception {
+    // Stagger 0: the test asserts what the first replica saw, so a busy machine must not cut it short.
+    client.close();
+    client = LmtpFailoverClient.builder(resources).policy(POLICY.toBuilder().stagger(Duration.ZERO).build()).build();
     try (SimulatedReplicationGroup g = SimulatedReplicationGroup.builder().startAsMaster(2).build()) {
       DeliveryResult r = deliver(g.replicationGroup(Protocol.LMTP), "alice@example.com");
 

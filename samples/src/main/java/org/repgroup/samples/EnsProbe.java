@@ -11,8 +11,10 @@ import org.repgroup.core.Protocol;
 import org.repgroup.core.ReplicationGroup;
 import org.repgroup.core.RepgroupResources;
 import org.repgroup.core.AttemptRecord;
+import org.repgroup.core.FailoverPolicy;
 import org.repgroup.core.FailoverTrace;
 import org.repgroup.core.Intent;
+import org.repgroup.core.spi.ServerText;
 import org.repgroup.ens.EnsEvent;
 import org.repgroup.ens.EnsListener;
 import org.repgroup.ens.EnsPublisher;
@@ -28,7 +30,9 @@ import org.repgroup.samples.internal.ProbeCommand;
 import org.repgroup.samples.internal.ProbeReport;
 import org.repgroup.samples.internal.UsageException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code ens publish} and {@code ens subscribe}. */
 @Command(name = "ens", mixinStandardHelpOptions = true, description = "Publish an ENS event, or subscribe to events.",
@@ -64,6 +68,9 @@ final class EnsProbe implements Runnable {
     @Option(names = "--ens-port", paramLabel = "N", description = "The group's ENS port (default 7997).")
     Integer ensPort;
 
+    @Spec
+    CommandSpec publishSpec;
+
     @Override
     protected ProbeReport probe(RepgroupResources resources) throws Exception {
       EventType t;
@@ -73,20 +80,29 @@ final class EnsProbe implements Runnable {
         throw new UsageException("--type: " + e.getMessage());
       }
       ReplicationGroup g = group(this, ensPort, common.group(Protocol.ENS));
+      FailoverPolicy policy = common.policy();
+      EnsPublisher.Builder publisher = EnsPublisher.builder(resources).policy(policy);
+      if (publishSpec.commandLine().getParseResult().hasMatchedOption("--timeout")
+          || !policy.responseTimeout().equals(FailoverPolicy.DEFAULT_RESPONSE_TIMEOUT)) {
+        // --timeout (or the configuration) set the response timeout: one host's whole exchange gets
+        // connect + response, not the library's 2 s default, shorter or longer.
+        publisher.perHostTimeout(policy.connectTimeout().plus(policy.responseTimeout()));
+      }
       long start = System.nanoTime();
-      PublishResult r = EnsPublisher.builder(resources).policy(common.policy()).build()
+      PublishResult r = publisher.build()
           .publish(g, EnsEvent.builder(t).mailbox(mailbox).timestamp(java.time.Instant.now()).build());
       List<AttemptRecord> attempts = new ArrayList<>();
       for (HostPublish h : r.hosts()) {
         AttemptRecord.Kind kind = h.taken() ? AttemptRecord.Kind.SUCCESS
             : h.outcome() == HostPublish.Outcome.SKIPPED ? AttemptRecord.Kind.CANCELLED : AttemptRecord.Kind.UNAVAILABLE;
-        attempts.add(new AttemptRecord(h.host(), 0, kind, Duration.ZERO, h.outcome().name().toLowerCase() + ": "
-            + h.detail(), null));
+        attempts.add(new AttemptRecord(h.host(), 0, kind, h.elapsed(),
+            h.outcome().name().toLowerCase(java.util.Locale.ROOT) + ": " + ServerText.printable(h.detail(), 500), null));
       }
       FailoverTrace trace = new FailoverTrace(g.name(), Intent.WRITE, attempts, List.of(), 0, false, 1,
           Duration.ofNanos(System.nanoTime() - start));
-      ProbeReport report = r.takenBy().isEmpty() ? ProbeReport.failed(new IllegalStateException(
-          "no host of group " + g.name() + " took the event"), trace.elapsed().toMillis())
+      // A failed publish keeps every host's reason in the report, like a served one.
+      ProbeReport report = r.takenBy().isEmpty()
+          ? ProbeReport.served(null, trace).fail("no host of group " + g.name() + " took the event")
           : ProbeReport.served(r.takenBy().get(0), trace);
       return report.put("events", List.of(Map.of("reference", r.event().toReference())));
     }

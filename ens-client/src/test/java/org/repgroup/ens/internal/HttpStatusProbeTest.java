@@ -9,7 +9,9 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.repgroup.core.HostAddress;
@@ -23,28 +25,38 @@ import org.repgroup.core.Intent;
 @Timeout(30)
 class HttpStatusProbeTest {
 
-  /** A server answering every connection with {@code reply}, after reading the request head. */
-  static ServerSocket answering(String reply) throws IOException {
+  /** Request lines the last server saw, in order. */
+  static final List<String> REQUESTS = new CopyOnWriteArrayList<>();
+
+  /**
+   * A server answering its first connections with {@code replies}, one each, in order, after
+   * reading the request head ({@code null}: never answer).
+   */
+  static ServerSocket answering(String... replies) throws IOException {
+    REQUESTS.clear();
     ServerSocket ss = new ServerSocket(0, 5, InetAddress.getLoopbackAddress());
     Thread t = new Thread(() -> {
-      try (Socket s = ss.accept()) {
-        byte[] buf = new byte[1024];
-        StringBuilder head = new StringBuilder();
-        while (!head.toString().contains("\r\n\r\n")) {
-          int n = s.getInputStream().read(buf);
-          if (n < 0) {
-            return;
+      for (String reply : replies) {
+        try (Socket s = ss.accept()) {
+          byte[] buf = new byte[1024];
+          StringBuilder head = new StringBuilder();
+          while (!head.toString().contains("\r\n\r\n")) {
+            int n = s.getInputStream().read(buf);
+            if (n < 0) {
+              return;
+            }
+            head.append(new String(buf, 0, n, StandardCharsets.US_ASCII));
           }
-          head.append(new String(buf, 0, n, StandardCharsets.US_ASCII));
+          REQUESTS.add(head.substring(0, head.indexOf("\r\n")));
+          if (reply != null) {
+            s.getOutputStream().write(reply.getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+          } else {
+            s.getInputStream().read();
+          }
+        } catch (IOException ignored) {
+          return;
         }
-        if (reply != null) {
-          s.getOutputStream().write(reply.getBytes(StandardCharsets.US_ASCII));
-          s.getOutputStream().flush();
-        } else {
-          s.getInputStream().read();
-        }
-      } catch (IOException ignored) {
-        // closed
       }
     });
     t.setDaemon(true);
@@ -127,8 +139,8 @@ class HttpStatusProbeTest {
     };
   }
 
-  static AttemptOutcome<Void> probe(String reply) throws Exception {
-    try (ServerSocket ss = answering(reply)) {
+  static AttemptOutcome<Void> probe(String... replies) throws Exception {
+    try (ServerSocket ss = answering(replies)) {
       return new HttpStatusProbe().probe(contextFor(ss));
     }
   }
@@ -152,8 +164,30 @@ class HttpStatusProbeTest {
   }
 
   @Test
+  void okToHeadIsTheDocumentedHealthAnswer() throws Exception {
+    assertThat(probe("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")).isInstanceOf(AttemptOutcome.Success.class);
+    assertThat(REQUESTS).containsExactly("HEAD /ens/v1/events HTTP/1.1");
+  }
+
+  @Test
+  void notImplementedHeadIsNoHealthEndpointAndFallsBackToAStreamRequest() throws Exception {
+    assertThat(probe("HTTP/1.1 501 Not Implemented\r\nContent-Length: 0\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\n: hello\n\n"))
+        .isInstanceOf(AttemptOutcome.Success.class);
+    assertThat(REQUESTS).containsExactly("HEAD /ens/v1/events HTTP/1.1",
+        "GET /ens/v1/events?match=enp%3A%2F%2F127.0.0.1%2Fstore HTTP/1.1");
+  }
+
+  @Test
+  void notImplementedHeadThenUnavailableStreamKeepsTheHostDown() throws Exception {
+    assertThat(probe("HTTP/1.1 501 Not Implemented\r\n\r\n", "HTTP/1.1 503 Service Unavailable\r\n\r\n"))
+        .isInstanceOfSatisfying(AttemptOutcome.Unavailable.class,
+            u -> assertThat(u.reason()).isEqualTo("recheck (GET after HEAD 501): HTTP 503"));
+  }
+
+  @Test
   void silenceEndsAtTheResponseTimeout() throws Exception {
-    assertThat(probe(null)).isInstanceOfSatisfying(
+    assertThat(probe((String) null)).isInstanceOfSatisfying(
         AttemptOutcome.Unavailable.class, u -> assertThat(u.reason()).contains("no HTTP answer in time"));
   }
 }

@@ -11,6 +11,7 @@ import org.repgroup.core.HostAddress;
 import org.repgroup.core.spi.Attempt;
 import org.repgroup.core.spi.AttemptContext;
 import org.repgroup.core.spi.AttemptOutcome;
+import org.repgroup.core.spi.ServerText;
 import org.repgroup.core.time.Ticker;
 import org.repgroup.lmtp.LmtpGreeting;
 import org.repgroup.lmtp.MessageSource;
@@ -20,12 +21,26 @@ import org.repgroup.lmtp.RecipientStatus;
 /**
  * One LMTP transaction as the engine's {@link Attempt}. Anything that fails
  * before the final dot is an outcome the engine may retry on another host
- * (nothing was delivered). Once the final dot is sent the attempt always
- * succeeds with what it knows: replies received, and UNKNOWN_MAYBE_DELIVERED for
- * the rest. Only one attempt of a delivery may start sending the message (the
- * commit token), so staggered parallel attempts never deliver twice.
+ * (nothing was delivered). Every reply awaited before DATA runs under the
+ * engine's stagger ({@link AttemptContext#awaitingReply()}), and each reply must be
+ * complete within the response timeout, so a host that trickles or stalls any
+ * reply before DATA is left for the next host like a silent one.
+ *
+ * <p>Once the final dot is sent the attempt always succeeds with what it knows:
+ * a per-recipient reply is definite (2xx delivered, 4xx temporary, 5xx
+ * permanent); a {@code 421} where a recipient's reply was due, a closed
+ * connection, a malformed reply or a reply not complete within the response
+ * timeout leave that recipient and every one still waiting
+ * UNKNOWN_MAYBE_DELIVERED: the host may have stored the message. Only one attempt
+ * of a delivery may start sending the message (the commit token), so staggered
+ * parallel attempts never deliver twice.
  */
 public final class DeliveryAttempt implements Attempt<List<RecipientResult>> {
+
+  /** Cap on a server's reply text kept in a {@link RecipientResult}. */
+  private static final int RESULT_TEXT_MAX = 512;
+  /** Cap on an attempt's detail (what the trace and the failure report show). */
+  private static final int DETAIL_MAX = 500;
 
   private final String from;
   private final List<String> recipients;
@@ -83,9 +98,9 @@ public final class DeliveryAttempt implements Attempt<List<RecipientResult>> {
     LmtpConnection conn = pool.take(ctx.host());
     if (conn != null) {
       ctx.onCancel(conn);
+      conn.replyBudget(ctx::responseTimeout);
       try {
-        conn.responseTimeout(ctx.responseTimeout());
-        if (!conn.command("RSET").positive()) {
+        if (!command(conn, ctx, "RSET").positive()) {
           conn.close();
           conn = null;
         }
@@ -98,33 +113,62 @@ public final class DeliveryAttempt implements Attempt<List<RecipientResult>> {
     if (conn == null) {
       try {
         conn = LmtpConnection.open(ctx.socketAddress(), ctx.host(), ctx.connectTimeout(), ctx.responseTimeout(),
-            ticker.read());
+            ticker);
       } catch (IOException e) {
         return AttemptOutcome.unavailable(describe("connect", e), e);
       }
       ctx.onCancel(conn);
+      conn.replyBudget(ctx::responseTimeout);
       AttemptOutcome<List<RecipientResult>> refused = greet(conn, ctx);
       if (refused != null) {
         return refused;
       }
     }
-    ctx.hostResponded();
     return transaction(conn, ctx);
+  }
+
+  /**
+   * Sends {@code line} and reads its reply, before DATA: while the reply is awaited the
+   * engine's stagger runs (a host that trickles or stalls lets the next host start), and
+   * a complete reply tells it the host answered.
+   */
+  private static LmtpReply command(LmtpConnection conn, AttemptContext ctx, String line) throws IOException {
+    ctx.awaitingReply();
+    LmtpReply r = conn.command(line);
+    ctx.hostResponded();
+    return r;
+  }
+
+  /** Reads one more reply of a pipelined batch, before DATA, under the stagger like {@link #command}. */
+  private static LmtpReply reply(LmtpConnection conn, AttemptContext ctx) throws IOException {
+    ctx.awaitingReply();
+    LmtpReply r = conn.read();
+    ctx.hostResponded();
+    return r;
+  }
+
+  /** LHLO under the stagger like {@link #command}. */
+  private LmtpReply lhlo(LmtpConnection conn, AttemptContext ctx) throws IOException {
+    ctx.awaitingReply();
+    LmtpReply r = conn.lhlo(lhloName);
+    ctx.hostResponded();
+    return r;
   }
 
   /** Greeting and LHLO; an outcome when this host will not take the transaction, else {@code null}. */
   private AttemptOutcome<List<RecipientResult>> greet(LmtpConnection conn, AttemptContext ctx) {
     try {
       LmtpGreeting g = conn.readGreeting();
+      ctx.hostResponded();
       if (g.referral().isPresent()) {
         conn.quitQuietly();
-        return AttemptOutcome.referral(g.referral().get(), "greeting: " + g.text());
+        return AttemptOutcome.referral(g.referral().get(), "greeting: " + ServerText.printable(g.text()));
       }
       if (!g.ready()) {
         conn.close();
-        return AttemptOutcome.unavailable("greeting: " + g.code() + " " + g.text(), null);
+        return AttemptOutcome.unavailable("greeting: " + g.code() + " " + ServerText.printable(g.text()), null);
       }
-      LmtpReply lhlo = conn.lhlo(lhloName);
+      LmtpReply lhlo = lhlo(conn, ctx);
       if (!lhlo.positive()) {
         conn.quitQuietly();
         return AttemptOutcome.unavailable("LHLO refused: " + lhlo, null);
@@ -134,9 +178,11 @@ public final class DeliveryAttempt implements Attempt<List<RecipientResult>> {
           conn.quitQuietly();
           return AttemptOutcome.unavailable("STARTTLS required but not offered; mail is never sent in plain text", null);
         }
+        ctx.awaitingReply();
         conn.startTls(startTls);
+        ctx.hostResponded();
         ctx.onCancel(conn.socket());
-        LmtpReply again = conn.lhlo(lhloName);
+        LmtpReply again = lhlo(conn, ctx);
         if (!again.positive()) {
           conn.quitQuietly();
           return AttemptOutcome.unavailable("LHLO after STARTTLS refused: " + again, null);
@@ -170,20 +216,20 @@ public final class DeliveryAttempt implements Attempt<List<RecipientResult>> {
           conn.send("RCPT TO:<" + r + ">");
         }
         conn.flush();
-        mailReply = conn.read();
+        mailReply = reply(conn, ctx);
         for (int i = 0; i < recipients.size(); i++) {
-          rcptReplies.add(conn.read());
+          rcptReplies.add(reply(conn, ctx));
         }
       } else {
-        mailReply = conn.command(mail);
+        mailReply = command(conn, ctx, mail);
         if (mailReply.positive()) {
           for (String r : recipients) {
-            rcptReplies.add(conn.command("RCPT TO:<" + r + ">"));
+            rcptReplies.add(command(conn, ctx, "RCPT TO:<" + r + ">"));
           }
         }
       }
       if (!mailReply.positive()) {
-        return mailRefused(conn, mailReply, results);
+        return mailRefused(conn, ctx, mailReply, results);
       }
       for (int i = 0; i < recipients.size(); i++) {
         LmtpReply r = rcptReplies.get(i);
@@ -198,17 +244,17 @@ public final class DeliveryAttempt implements Attempt<List<RecipientResult>> {
         }
       }
       if (accepted.isEmpty()) {
-        conn.command("RSET");
+        command(conn, ctx, "RSET");
         pool.give(conn);
         return AttemptOutcome.success(Arrays.asList(results));
       }
-      LmtpReply data = conn.command("DATA");
+      LmtpReply data = command(conn, ctx, "DATA");
       if (!data.intermediate()) {
         if (data.code() >= 500) {
           for (int i : accepted) {
             results[i] = result(recipients.get(i), data);
           }
-          conn.command("RSET");
+          command(conn, ctx, "RSET");
           pool.give(conn);
           return AttemptOutcome.success(Arrays.asList(results));
         }
@@ -222,7 +268,7 @@ public final class DeliveryAttempt implements Attempt<List<RecipientResult>> {
     return sendMessage(conn, ctx, results, accepted);
   }
 
-  private AttemptOutcome<List<RecipientResult>> mailRefused(LmtpConnection conn, LmtpReply reply,
+  private AttemptOutcome<List<RecipientResult>> mailRefused(LmtpConnection conn, AttemptContext ctx, LmtpReply reply,
       RecipientResult[] results) throws IOException {
     if (reply.code() == 421) {
       conn.close();
@@ -239,7 +285,7 @@ public final class DeliveryAttempt implements Attempt<List<RecipientResult>> {
     for (int i = 0; i < results.length; i++) {
       results[i] = result(recipients.get(i), reply);
     }
-    conn.command("RSET");
+    command(conn, ctx, "RSET");
     pool.give(conn);
     return AttemptOutcome.success(Arrays.asList(results));
   }
@@ -266,10 +312,25 @@ public final class DeliveryAttempt implements Attempt<List<RecipientResult>> {
     }
     committedResults = results;
     dotSent = true;
+    // From here on the message may be in the store: no stagger (another host would deliver it
+    // twice), and only a per-recipient reply is definite; anything else leaves the recipient unknown.
     try {
       data.finish();
-      for (int i : accepted) {
-        results[i] = result(recipients.get(i), conn.read());
+      for (int k = 0; k < accepted.size(); k++) {
+        int i = accepted.get(k);
+        LmtpReply r = conn.read();
+        if (r.code() == 421) {
+          // The host is closing the session (a stopping node's last words), not answering for this
+          // recipient: the message may have been stored for it and for every one still waiting.
+          conn.close();
+          String why = "the host closed the session where this recipient's reply was due (" + r
+              + "): it may have been delivered";
+          for (int rest : accepted.subList(k, accepted.size())) {
+            results[rest] = unknown(recipients.get(rest), why);
+          }
+          return AttemptOutcome.success(Arrays.asList(results));
+        }
+        results[i] = result(recipients.get(i), r);
       }
     } catch (IOException e) {
       conn.close();
@@ -287,7 +348,7 @@ public final class DeliveryAttempt implements Attempt<List<RecipientResult>> {
   private static RecipientResult result(String address, LmtpReply r) {
     RecipientStatus status = r.positive() ? RecipientStatus.DELIVERED
         : r.transientFailure() ? RecipientStatus.TEMPORARY_FAILURE : RecipientStatus.PERMANENT_FAILURE;
-    return new RecipientResult(address, status, r.code(), r.enhancedCode(), r.text());
+    return new RecipientResult(address, status, r.code(), r.enhancedCode(), ServerText.printable(r.text(), RESULT_TEXT_MAX));
   }
 
   private static RecipientResult unknown(String address, String why) {
@@ -295,8 +356,10 @@ public final class DeliveryAttempt implements Attempt<List<RecipientResult>> {
   }
 
   private static String describe(String phase, IOException e) {
-    String what = e instanceof SocketTimeoutException ? "timed out" : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-    return phase + ": " + what;
+    String m = e.getMessage();
+    String what = m != null && !m.isBlank() ? m
+        : e instanceof SocketTimeoutException ? "timed out" : e.getClass().getSimpleName();
+    return phase + ": " + ServerText.printable(what, DETAIL_MAX);
   }
 
   @Override

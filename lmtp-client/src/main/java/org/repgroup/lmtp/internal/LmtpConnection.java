@@ -1,6 +1,5 @@
 package org.repgroup.lmtp.internal;
 
-import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
@@ -10,44 +9,73 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Objects;
+import java.util.function.Supplier;
 import org.repgroup.core.HostAddress;
+import org.repgroup.core.spi.ServerText;
+import org.repgroup.core.time.Ticker;
 import org.repgroup.lmtp.LmtpGreeting;
 import org.repgroup.lmtp.LmtpProtocolException;
 
 /** One LMTP connection: greeting, LHLO capabilities, commands and replies. Not thread-safe. */
 public final class LmtpConnection implements Closeable {
 
+  /** The reply budget when no attempt set one (pooled, closing): 1 s. */
+  private static final Duration IDLE_BUDGET = Duration.ofSeconds(1);
+  /** The budget for QUIT's reply on the way out. */
+  private static final Duration QUIT_BUDGET = Duration.ofMillis(500);
+
   private Socket socket;
   private final HostAddress host;
+  private final Ticker ticker;
   private ReplyReader replies;
   private OutputStream out;
   private final long openedAtNanos;
+  private volatile Supplier<Duration> replyBudget = () -> IDLE_BUDGET;
   private boolean pipelining;
   private boolean startTlsOffered;
   private long sizeLimit;
   private volatile boolean closed;
 
-  private LmtpConnection(Socket socket, HostAddress host, long openedAtNanos) throws IOException {
+  private LmtpConnection(Socket socket, HostAddress host, Ticker ticker) throws IOException {
     this.socket = socket;
     this.host = host;
-    this.replies = new ReplyReader(new BufferedInputStream(socket.getInputStream()), host.toString());
+    this.ticker = ticker;
+    this.replies = new ReplyReader(socket, socket.getInputStream(), host.toString(), ticker, this::budget);
     this.out = new BufferedOutputStream(socket.getOutputStream(), 64 * 1024);
-    this.openedAtNanos = openedAtNanos;
+    this.openedAtNanos = ticker.read();
   }
 
-  /** Connects within {@code connectTimeout}; every read then times out after {@code responseTimeout}. */
+  /**
+   * Connects within {@code connectTimeout}. Each reply (the greeting included) must
+   * then be complete within the budget {@link #replyBudget} gives, {@code responseTimeout}
+   * until it is set.
+   */
   public static LmtpConnection open(InetSocketAddress address, HostAddress host, Duration connectTimeout,
-      Duration responseTimeout, long nowNanos) throws IOException {
+      Duration responseTimeout, Ticker ticker) throws IOException {
     Socket s = new Socket();
     try {
       s.connect(address, (int) Math.max(1, connectTimeout.toMillis()));
-      s.setSoTimeout((int) Math.max(1, responseTimeout.toMillis()));
       s.setTcpNoDelay(true);
-      return new LmtpConnection(s, host, nowNanos);
+      LmtpConnection c = new LmtpConnection(s, host, ticker);
+      c.replyBudget(() -> responseTimeout);
+      return c;
     } catch (IOException e) {
       s.close();
       throw e;
     }
+  }
+
+  /**
+   * Sets where each reply's time budget comes from (read when a reply starts): the
+   * attempt's response timeout, cut to the time left before its deadline.
+   */
+  public void replyBudget(Supplier<Duration> budget) {
+    this.replyBudget = Objects.requireNonNull(budget, "budget");
+  }
+
+  private Duration budget() {
+    return replyBudget.get();
   }
 
   /** The host this connection is to. */
@@ -62,11 +90,7 @@ public final class LmtpConnection implements Closeable {
 
   /** Reads the greeting (all its lines); the last line decides. */
   public LmtpGreeting readGreeting() throws IOException {
-    String line = replies.readLine();
-    while (line.length() > 3 && line.charAt(3) == '-' && line.substring(0, 3).chars().allMatch(Character::isDigit)) {
-      line = replies.readLine();
-    }
-    return LmtpGreeting.parse(line);
+    return LmtpGreeting.parse(replies.readGreetingLine());
   }
 
   /** Sends LHLO and records PIPELINING and SIZE. */
@@ -86,7 +110,7 @@ public final class LmtpConnection implements Closeable {
           try {
             sizeLimit = Long.parseLong(u.substring(5).strip());
           } catch (NumberFormatException e) {
-            throw new LmtpProtocolException(host + " advertised a malformed SIZE: \"" + l + "\"");
+            throw new LmtpProtocolException(host + " advertised a malformed SIZE: \"" + ServerText.printable(l) + "\"");
           }
         }
       }
@@ -117,7 +141,7 @@ public final class LmtpConnection implements Closeable {
     ssl.setSSLParameters(params);
     ssl.startHandshake();
     socket = ssl;
-    replies = new ReplyReader(new BufferedInputStream(ssl.getInputStream()), host.toString());
+    replies = new ReplyReader(ssl, ssl.getInputStream(), host.toString(), ticker, this::budget);
     out = new BufferedOutputStream(ssl.getOutputStream(), 64 * 1024);
   }
 
@@ -163,15 +187,10 @@ public final class LmtpConnection implements Closeable {
     return out;
   }
 
-  /** Sets the read timeout for what follows. */
-  public void responseTimeout(Duration timeout) throws IOException {
-    socket.setSoTimeout((int) Math.max(1, timeout.toMillis()));
-  }
-
   /** Sends QUIT and waits briefly for 221, ignoring failures, then closes. */
   public void quitQuietly() {
     try {
-      socket.setSoTimeout(500);
+      replyBudget(() -> QUIT_BUDGET);
       command("QUIT");
     } catch (IOException ignored) {
       // leaving anyway

@@ -1,6 +1,7 @@
 package org.repgroup.lmtp.internal;
 
 import java.util.List;
+import org.repgroup.core.spi.ServerText;
 
 /**
  * One (possibly multi-line) reply.
@@ -27,9 +28,9 @@ public record LmtpReply(int code, String enhancedCode, String text, List<String>
     return code >= 400 && code < 500;
   }
 
-  /** The reply as the server wrote it (last line). */
+  /** The reply's last line, made printable and capped ({@link ServerText}): safe in messages and logs. */
   @Override
   public String toString() {
-    return code + (enhancedCode.isEmpty() ? "" : " " + enhancedCode) + (text.isEmpty() ? "" : " " + text);
+    return code + (enhancedCode.isEmpty() ? "" : " " + enhancedCode) + (text.isEmpty() ? "" : " " + ServerText.printable(text));
   }
 }
