@@ -59,6 +59,8 @@ public final class AffinityStore {
   private final Cache<HostAddress, Boolean> recovering;
   private final Cache<HostAddress, double[]> latency;
   private final Cache<String, AtomicLong> reads;
+  /** Per host, a sequence number taken when it last answered ({@link #markUp}). */
+  private final Cache<HostAddress, Long> lastAnswer;
   private final DiscoveryFlights flights = new DiscoveryFlights();
   private final Duration stabilityWindow;
   /** Groups the engine asked about, by key: the name as the engine gave it. */
@@ -74,6 +76,7 @@ public final class AffinityStore {
     this.lastGoodHosts = newCache(ticker, entryTtl, maximumSize);
     // A down mark is kept well past its recheck time so the single recheck can be handed out.
     this.downMarks = newCache(ticker, recheckInterval.multipliedBy(10).plus(entryTtl), maximumSize);
+    this.lastAnswer = newCache(ticker, recheckInterval.multipliedBy(10).plus(entryTtl), maximumSize);
     this.connectionsPerSecond = connectionsPerSecond;
     this.burstNanos = connectionsPerSecond == 0 ? 0 : (long) (connectionBurst * 1e9 / connectionsPerSecond);
     this.connectionSchedule = newCache(ticker, Duration.ofMinutes(1), maximumSize);
@@ -234,11 +237,24 @@ public final class AffinityStore {
   }
 
   /**
-   * Clears {@code host}'s down mark after a success.
+   * True when {@code host} answered ({@link #markUp}) after {@code sequence} was
+   * taken: a failure seen by an attempt that started at {@code sequence} is older
+   * news than that answer (a login that timed out on a busy host that served
+   * others meanwhile), not a sign the host is down.
+   */
+  public boolean answeredSince(HostAddress host, long sequence) {
+    Long answered = lastAnswer.getIfPresent(host);
+    return answered != null && answered > sequence;
+  }
+
+  /**
+   * Records that {@code host} answered like a live server (a success, a referral,
+   * any reply) and clears its down mark.
    *
    * @return true when the host had a mark
    */
   public boolean markUp(HostAddress host) {
+    lastAnswer.put(host, nextSequence());
     if (downMarks.getIfPresent(host) == null) {
       return false;
     }

@@ -88,6 +88,7 @@ final class AttemptLauncher<T> {
   }
 
   private boolean submit(AttemptRun r) {
+    r.submitted();
     if (callerRuns && starting && !callerSlotUsed) {
       callerSlotUsed = true;
       callerAttempt = r;

@@ -85,6 +85,10 @@ final class AttemptRun implements AttemptContext {
   private final Owner owner;
   boolean recorded;
   volatile boolean responded;
+  /** Handed to a thread (past any wait under the connection rate cap); guarded by the operation's lock. */
+  boolean submitted;
+  /** Since when the host owes an awaited reply (submission, then each awaitingReply); guarded likewise. */
+  long silentSinceNanos;
   Scheduler.Cancellable rateWait;
   private final List<AutoCloseable> resources = new ArrayList<>(2);
   private volatile boolean cancelled;
@@ -124,6 +128,23 @@ final class AttemptRun implements AttemptContext {
         r.cancel();
       }
     }
+  }
+
+  /** The attempt goes to its host now: silence is measured from here. */
+  void submitted() {
+    submitted = true;
+    silentSinceNanos = settings.ticker().read();
+  }
+
+  /** A command was sent whose reply the attempt now waits for. */
+  void awaiting() {
+    responded = false;
+    silentSinceNanos = settings.ticker().read();
+  }
+
+  /** How long the host has owed its awaited reply. */
+  Duration silentFor() {
+    return Duration.ofNanos(settings.ticker().read() - silentSinceNanos);
   }
 
   Duration elapsed() {

@@ -303,7 +303,7 @@ public final class FailoverOperation<T> implements AttemptRun.Owner, AttemptLaun
   @Override
   public synchronized void awaitingReply(AttemptRun r) {
     if (phase == OperationPhase.PASS && running.containsKey(r.id)) {
-      r.responded = false;
+      r.awaiting();
       stagger.arm(r, queue.hasNext());
     }
   }

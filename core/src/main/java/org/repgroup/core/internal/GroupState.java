@@ -78,8 +78,12 @@ final class GroupState {
       return;
     }
     for (AttemptRun r : stillRunning) {
-      Duration silent = r.elapsed();
-      if (!r.responded && (deadline || (!stagger.isZero() && silent.compareTo(stagger) >= 0))) {
+      if (r.responded || !r.submitted) {
+        // Answered, or still waiting for its turn under the connection rate cap: it never reached the host.
+        continue;
+      }
+      Duration silent = r.silentFor();
+      if (deadline || (!stagger.isZero() && silent.compareTo(stagger) >= 0)) {
         down(r.target.resolved(), "no answer in " + silent.toMillis() + " ms"
             + (served ? " while another host answered" : " before the deadline"), r.sequence);
       }
@@ -171,8 +175,16 @@ final class GroupState {
     }
   }
 
-  /** The host could not serve: mark it down (and forget it as preferred). */
+  /**
+   * The host could not serve an attempt that started at {@code sequence}: mark it
+   * down and forget it as preferred, unless it answered another attempt since
+   * (it is alive, this attempt was only slow or unlucky: under load a new master
+   * would otherwise be marked down by its own slow logins).
+   */
   void down(HostAddress resolved, String reason, long sequence) {
+    if (store.answeredSince(resolved, sequence)) {
+      return;
+    }
     if (store.markDown(resolved, reason)) {
       listener.hostMarkedDown(resolved, reason);
     }
@@ -199,10 +211,12 @@ final class GroupState {
     return store.tryAcquireRecheck(resolved);
   }
 
-  /** The result of a recheck on the side. */
-  void rechecked(HostAddress resolved, String failure) {
+  /** The result of a recheck on the side that started at {@code sequence}. */
+  void rechecked(HostAddress resolved, String failure, long sequence) {
     if (failure != null) {
-      store.markDown(resolved, "recheck: " + failure);
+      if (!store.answeredSince(resolved, sequence)) {
+        store.markDown(resolved, "recheck: " + failure);
+      }
     } else {
       answered(resolved);
     }

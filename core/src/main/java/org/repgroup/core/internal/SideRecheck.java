@@ -28,7 +28,7 @@ final class SideRecheck {
         } catch (Throwable t) {
           failure = AttemptLauncher.describe(t);
         }
-        state.rechecked(run.target.resolved(), failure);
+        state.rechecked(run.target.resolved(), failure, run.sequence);
       });
     } catch (RejectedExecutionException e) {
       LOG.debug("no thread for the recheck of {}", run.target.resolved());

@@ -822,4 +822,102 @@ class FailoverEngineTest {
     assertThat(served(run(Intent.READ_NO_REFERRALS, a)).host()).isEqualTo(H2);
     assertThat(a.started).containsExactly(H1, H2);
   }
+
+  @Test
+  void timeoutOnAHostThatAnsweredSinceTheAttemptStartedDoesNotMarkItDown() throws Exception {
+    // Under load a new master's logins can outlast the response timeout while it serves others:
+    // an old failure must not mark a host down that answered since (the dead master would then be
+    // retried as "every host is down").
+    policy = policy.toBuilder().stagger(Duration.ZERO).maxPasses(1).build();
+    cache.markDown(H1, "connection refused (the dead master)");
+    cache.markDown(H3, "no answer in 300 ms while another host answered");
+    cache.recordMaster("store1", H2, cache.nextSequence(), true);
+    java.util.concurrent.CountDownLatch servedLogin = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch slowLogin = new java.util.concurrent.CountDownLatch(1);
+    ScriptedAttempt served = new ScriptedAttempt().on(H2, ctx -> {
+      awaitQuietly(servedLogin);
+      return AttemptOutcome.success("served by H2");
+    });
+    ScriptedAttempt timedOut = new ScriptedAttempt().on(H2, ctx -> {
+      awaitQuietly(slowLogin);
+      return AttemptOutcome.unavailable("timed out during login", null);
+    });
+    FailoverEngine engine = engine();
+    CompletableFuture<FailoverResult<String>> first = engine.executeAsync(group, Protocol.IMAP, Intent.WRITE, served);
+    await(() -> served.started.contains(H2), "the first login on H2");
+    CompletableFuture<FailoverResult<String>> second = engine.executeAsync(group, Protocol.IMAP, Intent.WRITE, timedOut);
+    await(() -> timedOut.started.contains(H2), "the second login on H2");
+
+    servedLogin.countDown();
+    assertThat(served(first.get(5, TimeUnit.SECONDS)).host()).isEqualTo(H2);
+    slowLogin.countDown();
+    failed(second.get(5, TimeUnit.SECONDS));
+
+    assertThat(cache.health(H2)).as("H2 answered after the timed-out login started").isEqualTo(AffinityCache.HostHealth.UP);
+    assertThat(cache.master("store1")).as("nor is it dropped as master")
+        .hasValueSatisfying(m -> assertThat(m.host()).isEqualTo(H2));
+    ScriptedAttempt next = new ScriptedAttempt().unavailable(H1).succeeds(H2).succeeds(H3);
+    assertThat(served(engine.execute(group, Protocol.IMAP, Intent.WRITE, next)).host()).isEqualTo(H2);
+    assertThat(next.count(H1)).as("attempts on the dead master within its recheck interval").isZero();
+  }
+
+  static void awaitQuietly(java.util.concurrent.CountDownLatch latch) {
+    try {
+      if (!latch.await(5, TimeUnit.SECONDS)) {
+        throw new AssertionError("latch never released");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Test
+  void attemptWaitingForItsConnectionTurnIsNotASilentHost() throws Exception {
+    AffinityCache capped = AffinityCache.builder().ticker(clock).connectionRateLimit(1, 1).build();
+    cache = AffinityStore.of(capped);
+    resources.close();
+    resources = RepgroupResources.builder().ticker(clock).scheduler(clock).affinityCache(capped).build();
+    cache.reserveConnection(H1);
+    ScriptedAttempt a = new ScriptedAttempt().succeeds(H1).succeeds(H2).succeeds(H3);
+    CompletableFuture<FailoverResult<String>> f = engine().executeAsync(group, Protocol.IMAP, Intent.WRITE, a);
+
+    clock.advance(STAGGER);
+
+    FailoverResult.Served<String> s = served(f.get(5, TimeUnit.SECONDS));
+    assertThat(s.host()).isEqualTo(H2);
+    assertThat(a.started).as("H1's turn under the cap had not come").containsExactly(H2);
+    assertThat(cache.health(H1)).isEqualTo(AffinityCache.HostHealth.UP);
+  }
+
+  @Test
+  void silenceIsMeasuredFromTheLastAwaitedReplyNotFromTheStart() throws Exception {
+    // H1 answers at once, works for 2 s, then awaits a reply that never comes; the re-armed stagger
+    // starts H2, which serves. H1's silence counts from the reply it owes (250 ms), not from the start.
+    policy = policy.toBuilder().stagger(STAGGER).build();
+    java.util.concurrent.CountDownLatch h1Waiting = new java.util.concurrent.CountDownLatch(1);
+    ScriptedAttempt a = new ScriptedAttempt().on(H1, ctx -> {
+      ctx.hostResponded();
+      clock.advance(Duration.ofSeconds(2));
+      ctx.awaitingReply();
+      h1Waiting.countDown();
+      return hangUntilCancelled(ctx);
+    }).succeeds(H2).succeeds(H3);
+    CompletableFuture<FailoverResult<String>> f = engine().executeAsync(group, Protocol.IMAP, Intent.WRITE, a);
+    awaitQuietly(h1Waiting);
+
+    clock.advance(STAGGER.minusMillis(1));
+    assertThat(a.started).containsExactly(H1);
+    clock.advance(Duration.ofMillis(1));
+
+    assertThat(served(f.get(5, TimeUnit.SECONDS)).host()).isEqualTo(H2);
+    assertThat(cache.health(H1)).as("silent for exactly the stagger: marked down").isEqualTo(AffinityCache.HostHealth.DOWN);
+    assertThat(cache.downReason(H1)).hasValueSatisfying(r -> assertThat(r).startsWith("no answer in 250 ms"));
+  }
+
+  static AttemptOutcome<String> hangUntilCancelled(org.repgroup.core.spi.AttemptContext ctx) {
+    java.util.concurrent.CountDownLatch cancelled = new java.util.concurrent.CountDownLatch(1);
+    ctx.onCancel(cancelled::countDown);
+    awaitQuietly(cancelled);
+    return AttemptOutcome.unavailable("cancelled", null);
+  }
 }
