@@ -171,15 +171,18 @@ public abstract sealed class ScriptedServer extends FaultedServer permits ImapSe
         }
         return;
       }
-      connections.incrementAndGet();
       acceptTimes.add(System.nanoTime());
       List<String> transcript = new CopyOnWriteArrayList<>();
       transcripts.add(transcript);
       Session session;
+      FaultCore.Plan plan = faults.next();
+      // Counted once its fault is fixed: a test that sees the count and then clears a standing
+      // fault must not race this thread into serving a connection it saw as faulted.
+      connections.incrementAndGet();
       try {
         // Replies go out line by line: without this, Nagle and delayed ACKs add 40 ms per exchange.
         socket.setTcpNoDelay(true);
-        session = new Session(socket, faults.next(), transcript);
+        session = new Session(socket, plan, transcript);
       } catch (IOException e) {
         continue;
       }
