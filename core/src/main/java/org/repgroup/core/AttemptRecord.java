@@ -24,6 +24,40 @@ public record AttemptRecord(
     Objects.requireNonNull(kind, "kind");
     Objects.requireNonNull(elapsed, "elapsed");
     Objects.requireNonNull(detail, "detail");
+    detail = boundedDetail(detail);
+  }
+
+  /** Longest detail kept, in characters; the rest is counted, not kept. */
+  public static final int MAX_DETAIL = 1024;
+
+  /**
+   * {@code detail} with control characters shown as {@code \xNN} and cut at {@link #MAX_DETAIL}
+   * characters with {@code "...(N more)"}: a detail is printed and logged, and however much of a
+   * host's text an adapter put in it, it stays one printable line of bounded size.
+   */
+  private static String boundedDetail(String detail) {
+    int n = detail.length();
+    boolean clean = n <= MAX_DETAIL;
+    for (int i = 0; clean && i < n; i++) {
+      clean = !Character.isISOControl(detail.charAt(i));
+    }
+    if (clean) {
+      return detail;
+    }
+    int shown = Math.min(n, MAX_DETAIL);
+    StringBuilder sb = new StringBuilder(shown + 16);
+    for (int i = 0; i < shown; i++) {
+      char c = detail.charAt(i);
+      if (Character.isISOControl(c)) {
+        sb.append(String.format("\\x%02x", (int) c));
+      } else {
+        sb.append(c);
+      }
+    }
+    if (n > shown) {
+      sb.append("...(").append(n - shown).append(" more)");
+    }
+    return sb.toString();
   }
 
   /** How an attempt ended. */

@@ -27,6 +27,17 @@ class JsonTest {
   }
 
   @Test
+  void c1ControlsDelAndLineSeparatorsAreEscapedSoATerminalNeverSeesThemRaw() {
+    String hostile = "a\u001b[2Jb\u009b31mc\u007fd\u2028e";
+
+    String json = Json.write(Map.of("detail", hostile));
+
+    assertThat(json).isEqualTo("{\"detail\":\"a\\u001b[2Jb\\u009b31mc\\u007fd\\u2028e\"}");
+    assertThat(json.chars().allMatch(c -> c >= 0x20 && c < 0x7f)).isTrue();
+    assertThat(Json.parseFlatObject(json)).containsEntry("detail", hostile);
+  }
+
+  @Test
   void flatObjectRoundTrips() {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("reference", "enp://h/store?evtType=NewMsg&mailboxName=a%20b");

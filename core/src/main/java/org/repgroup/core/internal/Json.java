@@ -68,7 +68,9 @@ public final class Json {
         case '\r' -> sb.append("\\r");
         case '\t' -> sb.append("\\t");
         default -> {
-          if (c < 0x20) {
+          // C0 and C1 controls, DEL and the JavaScript line separators as escapes: a JSON line
+          // printed to a terminal never carries a raw escape sequence or breaks a line reader.
+          if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == '\u2028' || c == '\u2029') {
             sb.append(String.format("\\u%04x", (int) c));
           } else {
             sb.append(c);
