@@ -15,6 +15,8 @@ import org.repgroup.core.StoreHostList;
 import org.repgroup.core.FailoverPolicy;
 import org.repgroup.testkit.ImapServer;
 import org.repgroup.testkit.TestCertificates;
+import org.repgroup.testkit.TlsRelay;
+import org.repgroup.testkit.TestTrustStore;
 
 @Timeout(60)
 class BurlStartTlsTest {

@@ -22,6 +22,7 @@ import org.repgroup.core.StoreHostList;
 import org.repgroup.testkit.Fault;
 import org.repgroup.testkit.ImapReferralStyle;
 import org.repgroup.testkit.SimulatedReplicationGroup;
+import org.repgroup.testkit.ClientAllocations;
 
 /** Hosts that trickle, flood, announce huge literals or send junk: left for the next host, at little cost. */
 @Timeout(60)
@@ -118,7 +119,7 @@ class ImapHostileHostsTest {
     try (SimulatedReplicationGroup g = ImapFailoverClientTest.group(ImapReferralStyle.NO, 1)) {
       g.node(0).setFault(Fault.endlessGreeting());
 
-      Allocations allocated = Allocations.start();
+      ClientAllocations allocated = ClientAllocations.start();
       FailoverResult.Served<IMAPStore> s = sequential.connectTraced(g.replicationGroup(Protocol.IMAP), ALICE, Intent.WRITE);
       long bytes = allocated.sinceStart();
 
@@ -135,7 +136,7 @@ class ImapHostileHostsTest {
     try (SimulatedReplicationGroup g = ImapFailoverClientTest.group(ImapReferralStyle.NO, 1)) {
       g.node(0).setFault(Fault.literalGreeting(1_500_000_000L));
 
-      Allocations allocated = Allocations.start();
+      ClientAllocations allocated = ClientAllocations.start();
       FailoverResult.Served<IMAPStore> s = sequential.connectTraced(g.replicationGroup(Protocol.IMAP), ALICE, Intent.WRITE);
       long bytes = allocated.sinceStart();
 

@@ -28,6 +28,8 @@ import org.repgroup.testkit.ImapReferralStyle;
 import org.repgroup.testkit.ImapServer;
 import org.repgroup.testkit.SimulatedReplicationGroup;
 import org.repgroup.testkit.TestCertificates;
+import org.repgroup.testkit.TlsRelay;
+import org.repgroup.testkit.TestTrustStore;
 
 /** A group's TLS policy: STARTTLS required or TLS from the first byte, its trust store and host-name check. */
 @Timeout(60)

@@ -20,6 +20,7 @@ import org.repgroup.core.RepgroupResources;
 import org.repgroup.core.StoreHostList;
 import org.repgroup.testkit.Fault;
 import org.repgroup.testkit.SimulatedReplicationGroup;
+import org.repgroup.testkit.ClientAllocations;
 
 /** POP hosts that trickle, flood, send junk or malformed referrals: left for the next host, at little cost. */
 @Timeout(60)
@@ -114,7 +115,7 @@ class PopHostileHostsTest {
     try (SimulatedReplicationGroup g = group(1)) {
       g.node(0).setFault(Fault.endlessGreeting());
 
-      Allocations allocated = Allocations.start();
+      ClientAllocations allocated = ClientAllocations.start();
       FailoverResult.Served<POP3Store> s = sequential.connectTraced(g.replicationGroup(Protocol.POP), ALICE);
       long bytes = allocated.sinceStart();
 

@@ -16,6 +16,8 @@ import org.repgroup.core.StoreHostList;
 import org.repgroup.core.TlsPolicy;
 import org.repgroup.testkit.Pop3Server;
 import org.repgroup.testkit.TestCertificates;
+import org.repgroup.testkit.TlsRelay;
+import org.repgroup.testkit.TestTrustStore;
 
 /** A group's TLS policy on POP: STLS required (never plain), or POP3S on the configured port. */
 @Timeout(60)

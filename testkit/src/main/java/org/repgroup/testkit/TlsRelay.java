@@ -1,4 +1,4 @@
-package org.repgroup.pop;
+package org.repgroup.testkit;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,16 +15,18 @@ import javax.net.ssl.SSLSocket;
 import org.repgroup.core.HostAddress;
 
 /**
- * A TLS listener in front of a plain testkit server (IMAPS, POP3S): it completes
- * the handshake with {@code context}, then relays bytes both ways.
+ * A TLS listener in front of a plain testkit server, for implicit TLS (IMAPS, POP3S):
+ * it completes the handshake with {@code context} (for example
+ * {@link TestCertificates#serverContext()}), then relays bytes both ways.
  */
-final class TlsRelay implements AutoCloseable {
+public final class TlsRelay implements AutoCloseable {
 
   private final ServerSocket server;
   private final List<Socket> open = new CopyOnWriteArrayList<>();
   private final AtomicInteger handshakes = new AtomicInteger();
 
-  TlsRelay(SSLContext context, HostAddress backend) throws IOException {
+  /** Listens on an ephemeral loopback port and relays each connection to {@code backend}. */
+  public TlsRelay(SSLContext context, HostAddress backend) throws IOException {
     server = context.getServerSocketFactory().createServerSocket(0, 50, InetAddress.getLoopbackAddress());
     Thread accept = new Thread(() -> {
       while (!server.isClosed()) {
@@ -85,12 +87,13 @@ final class TlsRelay implements AutoCloseable {
     }
   }
 
-  HostAddress address() {
+  /** Where clients connect (127.0.0.1 and the relay's port). */
+  public HostAddress address() {
     return HostAddress.of("127.0.0.1", server.getLocalPort());
   }
 
   /** TLS handshakes completed by clients. */
-  int handshakes() {
+  public int handshakes() {
     return handshakes.get();
   }
 

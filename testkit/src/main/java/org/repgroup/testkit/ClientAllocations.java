@@ -1,4 +1,4 @@
-package org.repgroup.pop;
+package org.repgroup.testkit;
 
 import java.lang.management.ManagementFactory;
 import java.util.HashMap;
@@ -7,26 +7,27 @@ import java.util.Map;
 /**
  * Bytes allocated on the heap by this JVM's threads since {@link #start()},
  * testkit server threads excepted (a server allocates what it sends): what the
- * client side paid.
+ * client side paid (for tests that assert how much a hostile host made the client buffer).
  */
-final class Allocations {
+public final class ClientAllocations {
 
   private final com.sun.management.ThreadMXBean mx =
       (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
   private final Map<Long, Long> before = new HashMap<>();
 
-  private Allocations() {
+  private ClientAllocations() {
     for (Thread t : clientThreads()) {
       before.put(t.getId(), mx.getThreadAllocatedBytes(t.getId()));
     }
   }
 
-  static Allocations start() {
-    return new Allocations();
+  /** Starts counting now. */
+  public static ClientAllocations start() {
+    return new ClientAllocations();
   }
 
   /** Bytes the client threads allocated since the start. */
-  long sinceStart() {
+  public long sinceStart() {
     long total = 0;
     for (Thread t : clientThreads()) {
       long now = mx.getThreadAllocatedBytes(t.getId());

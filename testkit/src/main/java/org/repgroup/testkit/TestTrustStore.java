@@ -1,4 +1,4 @@
-package org.repgroup.imap;
+package org.repgroup.testkit;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -15,14 +15,19 @@ import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509TrustManager;
 
-/** A PKCS12 trust store holding the certificate a server context presents (captured in a loopback handshake). */
-final class TestTrustStore {
+/**
+ * A PKCS12 trust store file holding the certificate a server context presents (captured in a
+ * loopback handshake), for clients told to trust exactly the testkit's certificate.
+ */
+public final class TestTrustStore {
 
-  static final String PASSWORD = "trust-pass";
+  /** The store's password. */
+  public static final String PASSWORD = "trust-pass";
 
   private TestTrustStore() {}
 
-  static Path of(SSLContext server, Path dir) throws IOException, GeneralSecurityException {
+  /** Writes {@code dir/trust.p12} trusting the certificate {@code server} presents; returns its path. */
+  public static Path of(SSLContext server, Path dir) throws IOException, GeneralSecurityException {
     Certificate[] chain = presented(server);
     KeyStore ks = KeyStore.getInstance("PKCS12");
     ks.load(null, null);
