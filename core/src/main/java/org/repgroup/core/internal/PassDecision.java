@@ -8,7 +8,8 @@ import org.repgroup.core.FailureKind;
  * the passes saw and the time left. Transitions are waited out: a pass that
  * ends without a usable host (replicas pointing at a dead master, read-only
  * answers from a group that can elect, every host refusing) is followed by
- * another after the retry back-off, until the deadline. Only two things end an
+ * another after the retry back-off, until the deadline (when the back-off would outlast
+ * it, after half the time left, while that is at least {@link #LAST_PASS_FLOOR}). Only two things end an
  * operation early: a group configured as one that cannot elect (two sites
  * without two-site mode) answering read-only, and an explicit cap on passes.
  */
@@ -46,11 +47,23 @@ public final class PassDecision {
       return new Fail(FailureKind.NO_MASTER);
     }
     boolean capped = e.maxPasses() > 0 && e.passesDone() >= e.maxPasses();
-    if (capped || e.backoff() == null || e.backoff().compareTo(e.timeLeft()) >= 0) {
+    if (capped || e.backoff() == null) {
       return new Fail(exhausted(e.writer(), e.hostAnswered()));
     }
-    return new Retry(e.backoff());
+    if (e.backoff().compareTo(e.timeLeft()) < 0) {
+      return new Retry(e.backoff());
+    }
+    // The back-off would outlast the deadline. Giving up now would leave up to a whole back-off
+    // of the user's deadline unused, the stretch in which an election may end: a last pass halfway
+    // to the deadline instead, and so on while the half left is worth a pass.
+    if (e.timeLeft().compareTo(LAST_PASS_FLOOR.multipliedBy(2)) < 0) {
+      return new Fail(exhausted(e.writer(), e.hostAnswered()));
+    }
+    return new Retry(e.timeLeft().dividedBy(2));
   }
+
+  /** The least time worth a last pass when the back-off would outlast the deadline: 100 ms. */
+  public static final Duration LAST_PASS_FLOOR = Duration.ofMillis(100);
 
   /**
    * Why an operation failed when its time or passes ran out: a writer that

@@ -97,6 +97,21 @@ class ElectionRideThroughTest {
   }
 
   @Test
+  void electionEndingInsideTheLastBackOffBeforeTheDeadlineIsStillRiddenThrough() throws Exception {
+    // Passes at 0, 0.1, 0.3, 0.7, 1.5, 2.5 ... 9.5 s; at 9.5 s the 1 s back-off would outlast the
+    // deadline. Giving up there would waste the last half second: the pass halfway, at 9.75 s,
+    // finds the master elected at 9.6 s.
+    ScriptedAttempt a = election(Duration.ofMillis(9600));
+
+    FailoverResult<String> r = runOnTheClock(a);
+
+    assertThat(r).isInstanceOfSatisfying(FailoverResult.Served.class, s -> {
+      assertThat(s.host()).isEqualTo(H2);
+      assertThat(s.trace().elapsed()).isBetween(Duration.ofMillis(9600), policy.deadline());
+    });
+  }
+
+  @Test
   void writerWhoseDeadlineEndsBeforeTheElectionFailsAsMasterUnreachableNotAsALoop() throws Exception {
     ScriptedAttempt a = election(Duration.ofSeconds(12));
 

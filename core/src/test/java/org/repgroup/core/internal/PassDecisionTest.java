@@ -35,7 +35,14 @@ class PassDecisionTest {
         row("explicit cap reached", true, true, false, true, 2, 2, MS100, S5, "fail MASTER_UNREACHABLE"),
         row("explicit cap not reached", true, true, false, true, 1, 2, MS100, S5, "retry 100"),
         row("the retry gave up", true, true, false, false, 3, 3, null, S5, "fail ALL_UNAVAILABLE"),
-        row("back-off exactly the time left", true, true, false, true, 3, 0, S5, S5, "fail MASTER_UNREACHABLE"));
+        row("back-off exactly the time left: a last pass halfway to the deadline", true, true, false, true, 3, 0, S5,
+            S5, "retry 2500"),
+        row("back-off outlasting the time left: a last pass halfway to the deadline", true, true, false, false, 3, 0,
+            Duration.ofSeconds(1), Duration.ofMillis(300), "retry 150"),
+        row("half the time left is less than a pass is worth", true, true, false, true, 3, 0, Duration.ofSeconds(1),
+            Duration.ofMillis(199), "fail MASTER_UNREACHABLE"),
+        row("exactly twice the floor left", false, true, false, true, 3, 0, Duration.ofSeconds(1),
+            Duration.ofMillis(200), "retry 100"));
   }
 
   static Arguments row(String what, boolean writer, boolean canElect, boolean readOnly, boolean answered,
