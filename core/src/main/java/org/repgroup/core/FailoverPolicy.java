@@ -214,7 +214,8 @@ public final class FailoverPolicy {
 
     /**
      * For read intents, a host whose average latency exceeds this many times the
-     * fastest host's is tried after the fast ones (not marked down); 0 disables,
+     * fastest host's, and is also more than 15 ms slower than it (small numbers' ratios
+     * are noise), is tried after the fast ones (not marked down); 0 disables,
      * else 1.5-100. Defaults to 4. See {@link #DEFAULT_SLOW_HOST_FACTOR}.
      */
     public Builder slowHostFactor(double factor) {

@@ -134,10 +134,18 @@ public final class HostOrder {
   }
 
   /**
-   * Reads: hosts much slower than the fastest known one go after the others,
+   * Reads: hosts much slower than the fastest known one (more than {@code factor} times
+   * and more than {@link #SLOW_HOST_MIN_GAP_NANOS} slower) go after the others,
    * order otherwise kept; on a probe read, never-measured hosts go first, then
    * the slow ones, so each gets measured and a recovered host gets traffic back.
    */
+  /**
+   * How much slower than the fastest a host must also be to count as slow: 15 ms (MongoDB's
+   * {@code localThresholdMS} makes the same call). Ratios of small numbers are noise: on loopback
+   * or a LAN, 1 ms against 5 ms is a busy scheduler, not a sick host.
+   */
+  static final long SLOW_HOST_MIN_GAP_NANOS = 15_000_000L;
+
   static List<Entry> bySpeed(List<Entry> candidates, HostViews views, double factor, boolean probeRead) {
     long fastest = Long.MAX_VALUE;
     for (Entry e : candidates) {
@@ -155,7 +163,7 @@ public final class HostOrder {
       if (l == Long.MAX_VALUE) {
         (probeRead ? unmeasured : fast).add(e);
       } else {
-        (l > limit ? slow : fast).add(e);
+        (l > limit && l - fastest > SLOW_HOST_MIN_GAP_NANOS ? slow : fast).add(e);
       }
     }
     List<Entry> out = new ArrayList<>(candidates.size());

@@ -119,6 +119,18 @@ class HostOrderTest {
   }
 
   @Test
+  void aHostOnlyMillisecondsSlowerIsNotSlowHoweverLargeTheRatio() {
+    // 12 ms against 1 ms is twelve times, but within 15 ms: a busy scheduler, not a sick host.
+    with(A, HostHealth.UP, false, Duration.ofMillis(12)).with(B, HostHealth.UP, false, Duration.ofMillis(1))
+        .with(C, HostHealth.UP, false, Duration.ofMillis(1));
+
+    assertThat(plan(null, true, false, false).candidates()).containsExactly(A, B, C);
+
+    with(A, HostHealth.UP, false, Duration.ofMillis(17));
+    assertThat(plan(null, true, false, false).candidates()).as("16 ms slower and 17 times").containsExactly(B, C, A);
+  }
+
+  @Test
   void probeReadsTryUnmeasuredThenSlowHostsFirst() {
     with(A, HostHealth.UP, false, Duration.ofMillis(100)).with(B, HostHealth.UP, false, Duration.ofMillis(5));
 

@@ -127,18 +127,26 @@ public final class DovecotGroup implements AutoCloseable {
 
   /** Messages in the user's maildir INBOX (new and cur). */
   public int messageCount(String user) {
-    int n = 0;
+    return messageFiles(user).size();
+  }
+
+  /**
+   * The files of the messages in the user's maildir INBOX (new and cur), one per message, for a
+   * test that checks what the store holds (exactly one copy of each write, say).
+   */
+  public List<Path> messageFiles(String user) {
+    List<Path> out = new ArrayList<>();
     for (String sub : new String[] {"new", "cur"}) {
       Path d = mail.resolve(user).resolve(sub);
       if (Files.isDirectory(d)) {
         try (Stream<Path> files = Files.list(d)) {
-          n += (int) files.count();
+          files.sorted().forEach(out::add);
         } catch (IOException e) {
           throw new UncheckedIOException(e);
         }
       }
     }
-    return n;
+    return out;
   }
 
   /**
