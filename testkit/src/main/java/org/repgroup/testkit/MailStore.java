@@ -45,6 +45,14 @@ public final class MailStore {
     return m;
   }
 
+  /**
+   * The UID the user's next message will get (IMAP {@code UIDNEXT}): one more than the highest
+   * UID ever given in the INBOX, so it does not go back when the newest message is deleted.
+   */
+  public synchronized long uidNext(String user) {
+    return nextUid.getOrDefault(key(user), 0L) + 1;
+  }
+
   /** Removes the message with {@code uid}; true if it was there. */
   public synchronized boolean delete(String user, long uid) {
     List<StoredMessage> box = inboxes.get(key(user));
