@@ -53,6 +53,20 @@ class ImapSearchTest {
   }
 
   @Test
+  void aChangedUidValidityIsWhatSelectAndStatusReport() throws Exception {
+    imap.store().setUidValidity(42);
+
+    try (LineClient c = loggedIn()) {
+      c.send("b STATUS INBOX (UIDVALIDITY)");
+      assertThat(c.readUntil("b OK")).first().asString().contains("UIDVALIDITY 42");
+      c.send("d SELECT INBOX");
+      assertThat(c.readUntil("d OK")).contains("* OK [UIDVALIDITY 42] UIDs valid");
+    }
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> imap.store().setUidValidity(0))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("was 0");
+  }
+
+  @Test
   void uidSearchByHeaderFindsTheMessageIdCaseInsensitively() throws Exception {
     store("<one@x>", "one");
     store("<Two@X>", "two");
