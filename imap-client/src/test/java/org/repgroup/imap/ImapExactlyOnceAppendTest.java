@@ -216,6 +216,21 @@ class ImapExactlyOnceAppendTest {
   }
 
   @Test
+  void anAppendLeftUnansweredTimesOutAndIsLookedForThenAppendedOnce() throws Exception {
+    try (SimulatedReplicationGroup g = group()) {
+      // The first connection goes silent when the APPEND arrives; the master itself stays up.
+      g.node(0).imap().enqueue(Fault.stallAtCommand("APPEND"));
+
+      AppendResult r = append(g, message("Message-ID: <silent@example.com>\r\n"));
+
+      assertThat(r.outcome()).isEqualTo(Outcome.APPENDED);
+      assertThat(r.host()).isEqualTo(g.node(0).address(Protocol.IMAP));
+      assertThat(r.traces()).hasSize(2);
+      assertThat(copiesOf(g, "<silent@example.com>")).hasSize(1);
+    }
+  }
+
+  @Test
   void aSecondDropIsUnknownAndTheMessageIsNotSentAThirdTime() throws Exception {
     try (SimulatedReplicationGroup g = group()) {
       for (int i = 0; i < 3; i++) {
