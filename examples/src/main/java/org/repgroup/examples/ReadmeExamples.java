@@ -23,6 +23,7 @@ import org.repgroup.ens.EnsSubscriber;
 import org.repgroup.ens.EventFilter;
 import org.repgroup.ens.EventType;
 import org.repgroup.ens.Subscription;
+import org.repgroup.imap.AppendResult;
 import org.repgroup.imap.BurlFetchException;
 import org.repgroup.imap.BurlFetcher;
 import org.repgroup.imap.ImapFailoverClient;
@@ -91,6 +92,15 @@ public final class ReadmeExamples {
     void tryLater(String why);
   }
 
+  /** Webmail's page after "save": the message is in the mailbox, or may not be. */
+  public interface SavePage {
+    /** Saved once, with its UID when the server told it. */
+    void saved(java.util.OptionalLong uid);
+
+    /** Whether it was saved is not known (the connection dropped). */
+    void warn(String text);
+  }
+
   /** The set-up: what the snippet makes, for the snippets that follow. */
   public record SetUp(RepgroupResources resources, GroupRegistry groups, ReplicationGroup group) {}
 
@@ -115,6 +125,16 @@ public final class ReadmeExamples {
     IMAPStore store = imap.connect(group.toBuilder().allowReferralsTo("shared.example.com").build(),
         new Credentials("alice", password), Intent.WRITE);
     return store;
+  }
+
+  /** Exactly-once APPEND: after a dropped connection the message is looked for before appending again. */
+  public static void exactlyOnceAppend(ImapFailoverClient imap, ReplicationGroup group, String password,
+      jakarta.mail.Message message, SavePage ui) throws MessagingException {
+    AppendResult r = imap.append(group, new Credentials("alice", password), "INBOX", message);
+    switch (r.outcome()) {
+      case APPENDED, ALREADY_PRESENT -> ui.saved(r.uid());   // in the mailbox exactly once
+      case UNKNOWN -> ui.warn("may not have been saved: " + r.detail());   // no Message-ID, or the store kept dropping
+    }
   }
 
   /** MMP POP proxy. */

@@ -78,7 +78,7 @@ class ReadmeExamplesTest {
       assertThat(sources).as("README snippet %d is in examples/src word for word:%n%s", snippets, m.group(1))
           .anySatisfy(source -> assertThat(containsRun(source, snippet)).isTrue());
     }
-    assertThat(snippets).as("java snippets in the README").isGreaterThanOrEqualTo(11);
+    assertThat(snippets).as("java snippets in the README").isGreaterThanOrEqualTo(12);
   }
 
   @Test
@@ -113,6 +113,32 @@ class ReadmeExamplesTest {
       assertThat(inbox.getMessageCount()).isZero();
       inbox.close(false);
     }
+  }
+
+  @Test
+  void exactlyOnceAppendAcrossTheMastersStopSavesOnce() throws Exception {
+    sim.group().node(1).imap().setFault(org.repgroup.testkit.Fault.stopDuringAppend(
+        org.repgroup.testkit.Fault.Commit.STORED, org.repgroup.testkit.Fault.Farewell.CLOSE));
+    jakarta.mail.internet.MimeMessage m = new jakarta.mail.internet.MimeMessage(
+        jakarta.mail.Session.getInstance(new java.util.Properties()), new java.io.ByteArrayInputStream(
+            "Message-ID: <readme@example.com>\r\nSubject: hi\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII)));
+    List<String> page = new CopyOnWriteArrayList<>();
+
+    ReadmeExamples.exactlyOnceAppend(ImapFailoverClient.builder(resources()).build(),
+        sim.group().replicationGroup(Protocol.IMAP), "secret", m, new ReadmeExamples.SavePage() {
+          @Override
+          public void saved(java.util.OptionalLong uid) {
+            page.add("saved " + uid.orElse(-1));
+          }
+
+          @Override
+          public void warn(String text) {
+            page.add(text);
+          }
+        });
+
+    assertThat(page).containsExactly("saved 1");
+    assertThat(sim.group().mailbox("alice")).hasSize(1);
   }
 
   @Test

@@ -1,7 +1,11 @@
 package org.repgroup.imap;
 
+import jakarta.mail.Message;
 import jakarta.mail.MessagingException;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Properties;
 import org.eclipse.angus.mail.imap.IMAPStore;
 import org.repgroup.core.Credentials;
@@ -13,7 +17,9 @@ import org.repgroup.core.FailoverPolicy;
 import org.repgroup.core.FailoverResult;
 import org.repgroup.core.Intent;
 import org.repgroup.core.spi.InputLimits;
+import org.repgroup.imap.internal.ExactlyOnceAppend;
 import org.repgroup.imap.internal.ImapLoginAttempt;
+import org.repgroup.imap.internal.MessageIds;
 import org.repgroup.mail.MailFailures;
 import org.repgroup.imap.internal.ImapSessions;
 
@@ -40,6 +46,19 @@ import org.repgroup.imap.internal.ImapSessions;
  *
  * <p>If a session to the master breaks, call {@code connect} again: the engine
  * drops a cached master that fails and finds the new one.
+ *
+ * <p><b>What is retried.</b> Only the connect and login are failed over: a host
+ * that is down, refers elsewhere or says {@code [UNAVAILABLE]} is left for the next,
+ * within the policy's deadline. Once {@code connect} has returned the {@code IMAPStore},
+ * the session is yours and nothing on it is retried: a command that was in flight when
+ * the connection dropped may or may not have been carried out by the server, and Angus
+ * Mail reports the drop as a {@code StoreClosedException} or
+ * {@code FolderClosedException}. Reads (FETCH, SEARCH, ...) can simply be done again
+ * on a new {@code connect}. Writes cannot, blindly: an {@code appendMessages} that
+ * dropped may have been stored, and appending again would store it twice. Use
+ * {@link #append} for APPEND, which finds out after a drop; for other writes
+ * (STORE flags, EXPUNGE, COPY, MOVE) check the mailbox's state on the new session
+ * before repeating them.
  */
 public final class ImapFailoverClient {
 
@@ -89,6 +108,56 @@ public final class ImapFailoverClient {
         new IllegalArgumentException("group " + group.name() + " has no admin (imapadmin/imapadminpass)"));
     return run(group, intent, new ImapLoginAttempt(sessions, admin.user(), admin.password(),
         Objects.requireNonNull(user, "user"), resources.listener())).value();
+  }
+
+  /**
+   * Appends {@code message} to {@code mailbox} exactly once, even if the connection drops in
+   * the middle: logs in with {@link Intent#WRITE}, reads the mailbox's {@code UIDNEXT} and
+   * {@code UIDVALIDITY} ({@code STATUS}), then sends the {@code APPEND}. If the connection
+   * drops after the APPEND was sent, it connects again through the engine (to the new master,
+   * if there is one), searches the mailbox for the message's {@code Message-ID} among UIDs at or
+   * above that {@code UIDNEXT} ({@code UID SEARCH UID n:* HEADER Message-ID ...}, so an older
+   * copy of the same message is never taken for it), and appends only if it is not there. If
+   * the connection drops before the APPEND was sent, it connects again and appends.
+   *
+   * <p>The message is written once, into memory, and those bytes are what is appended (also the
+   * second time): a {@code MimeMessage} whose {@code Message-ID} Jakarta Mail generates when it
+   * is first written keeps that one. Its flags are appended with it, and its received date, if
+   * it has one, as the internal date. A message without a {@code Message-ID} is appended at most
+   * once: after a drop that followed its APPEND the result is {@link AppendResult.Outcome#UNKNOWN}
+   * and nothing is sent again. The call ends after at most two engine operations: if the second
+   * connection drops too, the result is {@code UNKNOWN} (the message is then in the mailbox at
+   * most once).
+   *
+   * @param mailbox the mailbox, {@code "INBOX"} for the inbox
+   * @return {@code APPENDED}, {@code ALREADY_PRESENT} or {@code UNKNOWN}, with the UID when known
+   * @throws IllegalArgumentException when the mailbox name holds a control character, or the
+   *     message's {@code Message-ID} holds a control or non-ASCII character or is longer than 998
+   *     characters (it could not be searched for safely); nothing is sent
+   * @throws jakarta.mail.AuthenticationFailedException for a refused login (never retried elsewhere)
+   * @throws ImapGroupUnavailableException when no host served the first login
+   * @throws MessagingException when the server refused the {@code STATUS} or {@code APPEND}
+   *     ({@code NO}, {@code BAD}: the message was not stored), or the message cannot be written
+   */
+  public AppendResult append(ReplicationGroup group, Credentials credentials, String mailbox, Message message)
+      throws MessagingException {
+    Objects.requireNonNull(group, "group");
+    Objects.requireNonNull(credentials, "credentials");
+    Objects.requireNonNull(mailbox, "mailbox");
+    Objects.requireNonNull(message, "message");
+    if (mailbox.isEmpty() || mailbox.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+      throw new IllegalArgumentException("mailbox name is empty or contains control characters");
+    }
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try {
+      message.writeTo(bytes);
+    } catch (IOException e) {
+      throw new MessagingException("cannot write the message to append: " + e.getMessage(), e);
+    }
+    byte[] raw = bytes.toByteArray();
+    Optional<String> messageId = MessageIds.of(raw);
+    return new ExactlyOnceAppend(() -> connectTraced(group, credentials, Intent.WRITE), mailbox, raw, messageId,
+        message.getFlags(), message.getReceivedDate()).run();
   }
 
   private FailoverResult.Served<IMAPStore> run(ReplicationGroup group, Intent intent, ImapLoginAttempt attempt)

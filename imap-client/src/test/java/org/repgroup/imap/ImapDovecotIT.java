@@ -112,6 +112,60 @@ class ImapDovecotIT {
     }
   }
 
+  @Test
+  void appendDroppedAfterDovecotStoredTheMessageIsFoundAndNotAppendedAgain(@TempDir Path work) throws Exception {
+    try (DovecotGroup g = DovecotGroup.builder(work).instances(1).user("alice", "secret").start();
+         AppendCuttingRelay relay = new AppendCuttingRelay(g.instance(0).imapAddress(),
+             AppendCuttingRelay.Cut.AFTER_SERVER_OK);
+         RepgroupResources resources = RepgroupResources.create()) {
+      appendTo(g, 0, "Message-ID: <dropped@example.com>\r\nSubject: older copy\r\n\r\nyesterday\r\n"
+          .getBytes(StandardCharsets.US_ASCII));
+      // The relay is the "master" that dies right after storing; the direct address is where it comes back.
+      org.repgroup.core.ReplicationGroup viaRelay = org.repgroup.core.ReplicationGroup.builder("relayed",
+          new org.repgroup.core.StoreHostList(java.util.List.of(relay.address(), g.instance(0).imapAddress()))).build();
+      ImapFailoverClient imap = ImapFailoverClient.builder(resources)
+          .policy(FailoverPolicy.builder().stagger(Duration.ZERO).deadline(Duration.ofSeconds(10)).build()).build();
+
+      AppendResult r = imap.append(viaRelay, new Credentials("alice", "secret"), "INBOX", new MimeMessage(
+          Session.getInstance(new Properties()), new ByteArrayInputStream(
+              "Message-ID: <dropped@example.com>\r\nSubject: today\r\n\r\nexactly once\r\n"
+                  .getBytes(StandardCharsets.US_ASCII))));
+
+      assertThat(relay.hasCut()).as("the relay cut the connection after Dovecot's OK").isTrue();
+      assertThat(r.outcome()).isEqualTo(AppendResult.Outcome.ALREADY_PRESENT);
+      assertThat(r.uid()).hasValue(2);
+      assertThat(r.host()).isEqualTo(g.instance(0).imapAddress());
+      assertThat(r.traces()).hasSize(2);
+      assertThat(g.messageCount("alice")).as("the older copy and exactly one new one").isEqualTo(2);
+    }
+  }
+
+  @Test
+  void appendDroppedBeforeDovecotSawItIsAppendedOnceAfterReconnecting(@TempDir Path work) throws Exception {
+    try (DovecotGroup g = DovecotGroup.builder(work).instances(1).user("alice", "secret").start();
+         AppendCuttingRelay relay = new AppendCuttingRelay(g.instance(0).imapAddress(),
+             AppendCuttingRelay.Cut.BEFORE_APPEND);
+         RepgroupResources resources = RepgroupResources.create()) {
+      appendTo(g, 0, "Message-ID: <cut@example.com>\r\nSubject: older copy\r\n\r\nyesterday\r\n"
+          .getBytes(StandardCharsets.US_ASCII));
+      org.repgroup.core.ReplicationGroup viaRelay = org.repgroup.core.ReplicationGroup.builder("relayed",
+          new org.repgroup.core.StoreHostList(java.util.List.of(relay.address(), g.instance(0).imapAddress()))).build();
+      ImapFailoverClient imap = ImapFailoverClient.builder(resources)
+          .policy(FailoverPolicy.builder().stagger(Duration.ZERO).deadline(Duration.ofSeconds(10)).build()).build();
+
+      AppendResult r = imap.append(viaRelay, new Credentials("alice", "secret"), "INBOX", new MimeMessage(
+          Session.getInstance(new Properties()), new ByteArrayInputStream(
+              "Message-ID: <cut@example.com>\r\nSubject: today\r\n\r\nexactly once\r\n"
+                  .getBytes(StandardCharsets.US_ASCII))));
+
+      assertThat(relay.hasCut()).isTrue();
+      assertThat(r.outcome()).as("the older copy (UID 1, the newest message, matched by 2:*) is not taken for it")
+          .isEqualTo(AppendResult.Outcome.APPENDED);
+      assertThat(r.uid()).hasValue(2);
+      assertThat(g.messageCount("alice")).isEqualTo(2);
+    }
+  }
+
   private static void appendTo(DovecotGroup g, int instance, byte[] message) throws Exception {
     try (RepgroupResources resources = RepgroupResources.create()) {
       ImapFailoverClient imap = ImapFailoverClient.builder(resources).build();

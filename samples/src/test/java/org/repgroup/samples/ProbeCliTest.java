@@ -97,10 +97,52 @@ class ProbeCliTest {
     assertThat(r.get("referrals")).isEqualTo(1L);
     assertThat(r.get("messages")).isEqualTo(2L);
     assertThat(r.get("error")).isNull();
+    assertThat(r).containsEntry("append", "APPENDED").containsEntry("appendUid", 2L).containsEntry("appendConnects", 1L);
     List<Map<String, Object>> attempts = list(r.get("attempts"));
     assertThat(attempts).extracting(a -> a.get("outcome")).containsExactly("referral", "success");
     assertThat(attempts.get(0)).containsKeys("host", "outcome", "millis", "detail");
     assertThat(stdout.toString()).doesNotContain("secret");
+  }
+
+  @Test
+  void imapAppendDroppedAfterTheMasterStoredItIsFoundOnTheNewMasterAndPrintedAlreadyPresent(@TempDir Path dir)
+      throws Exception {
+    Path msg = dir.resolve("m.eml");
+    Files.writeString(msg, "Message-ID: <probe@example.com>\r\nSubject: appended\r\n\r\nhi\r\n");
+    g.node(2).imap().setFault(Fault.stopDuringAppend(Fault.Commit.STORED, Fault.Farewell.CLOSE));
+
+    Map<String, Object> r = json(0, "imap", "--hosts", hosts(Protocol.IMAP), "--user", "alice", "--password", "secret",
+        "--append", msg.toString(), "--stagger", "0", "--json");
+
+    assertThat(r).containsEntry("ok", true).containsEntry("append", "ALREADY_PRESENT")
+        .containsEntry("appendConnects", 2L).containsEntry("messages", 2L)
+        .containsEntry("host", g.master().orElseThrow().address(Protocol.IMAP).toString());
+    assertThat(g.mailbox("alice").stream().filter(m -> m.text().contains("<probe@example.com>"))).hasSize(1);
+  }
+
+  @Test
+  void imapAppendWithoutMessageIdThatDroppedFailsAsUnknownAndIsNotSentAgain(@TempDir Path dir) throws Exception {
+    Path msg = dir.resolve("m.eml");
+    Files.writeString(msg, "Subject: no id\r\n\r\nhi\r\n");
+    g.node(2).imap().setFault(Fault.stopDuringAppend(Fault.Commit.STORED, Fault.Farewell.CLOSE));
+
+    Map<String, Object> r = json(1, "imap", "--hosts", hosts(Protocol.IMAP), "--user", "alice", "--password", "secret",
+        "--append", msg.toString(), "--stagger", "0", "--json");
+
+    assertThat(r).containsEntry("ok", false).containsEntry("append", "UNKNOWN").containsEntry("appendUid", null)
+        .containsEntry("appendConnects", 1L);
+    assertThat((String) r.get("error")).contains("append outcome unknown").contains("no Message-ID");
+    assertThat(g.mailbox("alice")).as("the delivered one and the dropped append, once").hasSize(2);
+  }
+
+  @Test
+  void imapAppendWithReadIntentIsAUsageError(@TempDir Path dir) throws Exception {
+    Path msg = dir.resolve("m.eml");
+    Files.writeString(msg, "Subject: x\r\n\r\nhi\r\n");
+
+    assertThat(run("imap", "--hosts", hosts(Protocol.IMAP), "--user", "alice", "--password", "secret", "--read",
+        "--append", msg.toString())).isEqualTo(2);
+    assertThat(stderr.toString()).contains("--append needs write intent");
   }
 
   @Test

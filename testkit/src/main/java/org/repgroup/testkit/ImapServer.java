@@ -9,6 +9,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.function.Predicate;
 import org.repgroup.core.Protocol;
 import org.repgroup.testkit.internal.ImapSyntax;
 
@@ -16,9 +17,11 @@ import org.repgroup.testkit.internal.ImapSyntax;
  * A scripted IMAP4rev1 server, enough for Jakarta Mail and the adapters:
  * CAPABILITY, LOGIN, AUTHENTICATE PLAIN (with SASL-IR or continuation; an admin
  * may log in for a user via the PLAIN authorization identity), SELECT/EXAMINE,
- * LIST, STATUS, APPEND (synchronising and LITERAL+), FETCH/UID FETCH (flags,
- * UID, size, body sections, partial fetches, a simple BODYSTRUCTURE), STORE,
- * EXPUNGE, CLOSE, URLFETCH, NOOP, ID, ENABLE, LOGOUT.
+ * LIST, STATUS (with the store's real {@code UIDNEXT}), APPEND (synchronising and
+ * LITERAL+), FETCH/UID FETCH (flags, UID, size, body sections, partial fetches, a
+ * simple BODYSTRUCTURE), SEARCH/UID SEARCH (the keys {@code ALL}, {@code UID set},
+ * {@code HEADER field string} and a sequence set, all of them ANDed; quoted strings,
+ * no literals), STORE, EXPUNGE, CLOSE, URLFETCH, NOOP, ID, ENABLE, LOGOUT.
  *
  * <p>On a replica of a {@link SimulatedReplicationGroup}, logins are answered
  * with {@code NO [REFERRAL ...]} or {@code OK [REFERRAL ...]} and writes with
@@ -112,18 +115,21 @@ public final class ImapServer extends ScriptedServer {
           return;
         }
         List<StoredMessage> msgs = backend.visible(user(s));
-        long next = msgs.isEmpty() ? 1 : msgs.get(msgs.size() - 1).uid() + 1;
+        long next = backend.store().uidNext(user(s));
         s.writeLine("* STATUS INBOX (MESSAGES " + msgs.size() + " UIDNEXT " + next + " UIDVALIDITY "
             + backend.store().uidValidity() + " UNSEEN 0 RECENT 0)");
         s.writeLine(tag + " OK STATUS completed");
       }
       case "APPEND" -> append(s, c);
       case "FETCH" -> fetch(s, tag, c.arguments(), false);
+      case "SEARCH" -> search(s, tag, c.arguments(), false);
       case "UID" -> {
         String[] p = c.arguments().split(" ", 2);
         String sub = p[0].toUpperCase(Locale.ROOT);
         if (sub.equals("FETCH") && p.length > 1) {
           fetch(s, tag, p[1], true);
+        } else if (sub.equals("SEARCH") && p.length > 1) {
+          search(s, tag, p[1], true);
         } else {
           s.writeLine(tag + " BAD UID " + sub + " not supported");
         }
@@ -241,7 +247,7 @@ public final class ImapServer extends ScriptedServer {
     List<StoredMessage> msgs = new ArrayList<>(backend.visible(user(s)));
     s.state().put(SELECTED, msgs);
     s.state().put(DELETED, new HashSet<Long>());
-    long next = msgs.isEmpty() ? 1 : msgs.get(msgs.size() - 1).uid() + 1;
+    long next = backend.store().uidNext(user(s));
     s.writeLine("* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)");
     s.writeLine("* OK [PERMANENTFLAGS (\\Deleted \\Seen \\*)] Limited");
     s.writeLine("* " + msgs.size() + " EXISTS");
@@ -333,6 +339,71 @@ public final class ImapServer extends ScriptedServer {
       writeFetch(s, i + 1, m, items, byUid);
     }
     s.writeLine(tag + " OK FETCH completed");
+  }
+
+  private void search(Session s, String tag, String args, boolean byUid) throws IOException {
+    List<StoredMessage> msgs = selected(s);
+    if (msgs == null) {
+      s.writeLine(tag + " NO no mailbox selected");
+      return;
+    }
+    if (args.endsWith("}")) {
+      s.writeLine(tag + " BAD literals are not supported in SEARCH");
+      return;
+    }
+    List<String> keys = ImapSyntax.split(args);
+    long maxUid = msgs.isEmpty() ? 0 : msgs.get(msgs.size() - 1).uid();
+    List<Predicate<Integer>> criteria = new ArrayList<>();
+    for (int k = 0; k < keys.size(); k++) {
+      String key = keys.get(k).toUpperCase(Locale.ROOT);
+      if (key.equals("ALL")) {
+        continue;
+      }
+      if (key.equals("CHARSET") && k == 0 && keys.size() > 1) {
+        k++;
+      } else if (key.equals("UID") && k + 1 < keys.size() && isSet(keys.get(k + 1))) {
+        String set = keys.get(++k);
+        criteria.add(i -> ImapSyntax.inSet(set, msgs.get(i).uid(), maxUid));
+      } else if (key.equals("HEADER") && k + 2 < keys.size()) {
+        String field = keys.get(++k);
+        String wanted = keys.get(++k).toLowerCase(Locale.ROOT);
+        criteria.add(i -> headerValues(msgs.get(i).bytes(), field).stream()
+            .anyMatch(v -> v.toLowerCase(Locale.ROOT).contains(wanted)));
+      } else if (isSet(keys.get(k))) {
+        String set = keys.get(k);
+        criteria.add(i -> ImapSyntax.inSet(set, i + 1, msgs.size()));
+      } else {
+        s.writeLine(tag + " BAD unsupported search key " + keys.get(k));
+        return;
+      }
+    }
+    StringBuilder found = new StringBuilder("* SEARCH");
+    for (int i = 0; i < msgs.size(); i++) {
+      int index = i;
+      if (criteria.stream().allMatch(c -> c.test(index))) {
+        found.append(' ').append(byUid ? msgs.get(i).uid() : i + 1);
+      }
+    }
+    s.writeLine(found.toString());
+    s.writeLine(tag + " OK SEARCH completed");
+  }
+
+  private static boolean isSet(String token) {
+    return !token.isEmpty() && token.chars().allMatch(ch -> Character.isDigit(ch) || ch == ':' || ch == ','
+        || ch == '*');
+  }
+
+  /** The unfolded values of every {@code field} header of {@code msg}. */
+  private static List<String> headerValues(byte[] msg, String field) {
+    String header = new String(headerOf(msg), StandardCharsets.ISO_8859_1).replaceAll("\r\n([ \t])", "$1");
+    List<String> values = new ArrayList<>();
+    for (String line : header.split("\r\n")) {
+      int colon = line.indexOf(':');
+      if (colon > 0 && line.substring(0, colon).strip().equalsIgnoreCase(field)) {
+        values.add(line.substring(colon + 1).strip());
+      }
+    }
+    return values;
   }
 
   private void writeFetch(Session s, int seq, StoredMessage m, List<String> items, boolean byUid) throws IOException {

@@ -20,7 +20,7 @@ public final class MailStore {
   private final Map<String, List<StoredMessage>> inboxes = new HashMap<>();
   private final Map<String, Long> nextUid = new HashMap<>();
   private final Map<String, UrlContent> urls = new ConcurrentHashMap<>();
-  private final long uidValidity = 1_700_000_000L;
+  private volatile long uidValidity = 1_700_000_000L;
 
   /** An empty store. */
   public MailStore() {}
@@ -43,6 +43,14 @@ public final class MailStore {
     StoredMessage m = new StoredMessage(uid, bytes.clone(), logPosition);
     inboxes.computeIfAbsent(k, x -> new ArrayList<>()).add(m);
     return m;
+  }
+
+  /**
+   * The UID the user's next message will get (IMAP {@code UIDNEXT}): one more than the highest
+   * UID ever given in the INBOX, so it does not go back when the newest message is deleted.
+   */
+  public synchronized long uidNext(String user) {
+    return nextUid.getOrDefault(key(user), 0L) + 1;
   }
 
   /** Removes the message with {@code uid}; true if it was there. */
@@ -69,9 +77,22 @@ public final class MailStore {
     return lost;
   }
 
-  /** The UIDVALIDITY of every INBOX. */
+  /** The UIDVALIDITY of every INBOX. Defaults to 1700000000. */
   public long uidValidity() {
     return uidValidity;
+  }
+
+  /**
+   * Changes the UIDVALIDITY of every INBOX, as a server that rebuilt its mailboxes does: UIDs seen
+   * before mean nothing afterwards.
+   *
+   * @param value the new UIDVALIDITY, 1 to 4294967295
+   */
+  public void setUidValidity(long value) {
+    if (value < 1 || value > 0xFFFF_FFFFL) {
+      throw new IllegalArgumentException("UIDVALIDITY must be 1 to 4294967295, was " + value);
+    }
+    this.uidValidity = value;
   }
 
   /** Makes URLFETCH of {@code url} return {@code length} bytes from {@code content} (opened per fetch). */
