@@ -93,12 +93,16 @@ final class OperationTrail {
     if (!FAILOVER.isInfoEnabled() || records.isEmpty()) {
       return;
     }
-    AttemptRecord first = records.get(0);
     if (result instanceof FailoverResult.Served<?> s) {
-      if (records.size() > 1 || !first.host().equals(s.host())) {
-        FAILOVER.info("failover group={} protocol={} intent={} from={} to={} why=\"{}\" attempts={} elapsed={}ms",
-            info.group(), info.protocol(), intent, first.host(), s.host(), first.detail(), records.size(),
-            s.trace().elapsed().toMillis());
+      // A failover is a move away from some other host; a staggered second try of the host that
+      // served (or its own cancelled twin) is not one.
+      for (AttemptRecord r : records) {
+        if (!r.host().equals(s.host())) {
+          FAILOVER.info("failover group={} protocol={} intent={} from={} to={} why=\"{}\" attempts={} elapsed={}ms",
+              info.group(), info.protocol(), intent, r.host(), s.host(), r.detail(), records.size(),
+              s.trace().elapsed().toMillis());
+          break;
+        }
       }
     } else if (result instanceof FailoverResult.Failed<?> f) {
       FAILOVER.info("failed group={} protocol={} intent={} kind={} hosts={} attempts={} elapsed={}ms",

@@ -105,8 +105,13 @@ public final class DovecotInstance {
     if (process == null) {
       return;
     }
-    List<ProcessHandle> children = process.descendants().toList();
+    // Dovecot's service processes inherit its listening sockets: one still alive after the master
+    // (an lmtp child finishing a DATA, say) keeps the port bound, and a restart then fails with
+    // "Address already in use". So every descendant, including those forked while the master was
+    // going down, is killed and waited for before stop() returns.
+    java.util.Set<ProcessHandle> children = new java.util.HashSet<>(process.descendants().toList());
     process.destroy();
+    children.addAll(process.descendants().toList());
     try {
       if (!process.waitFor(5, TimeUnit.SECONDS)) {
         process.destroyForcibly();
@@ -116,6 +121,16 @@ public final class DovecotInstance {
       Thread.currentThread().interrupt();
     }
     children.forEach(ProcessHandle::destroyForcibly);
+    for (ProcessHandle c : children) {
+      try {
+        c.onExit().get(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        // gone, or not killable: nothing more to do here
+      }
+    }
     process = null;
   }
 
