@@ -350,12 +350,12 @@ public final class FanOutOperation<T> {
 
     @Override
     public Duration connectTimeout() {
-      return cutToTimeLeft(policy.connectTimeout());
+      return policy.connectTimeout();
     }
 
     @Override
     public Duration responseTimeout() {
-      return cutToTimeLeft(policy.responseTimeout());
+      return policy.responseTimeout();
     }
 
     @Override
@@ -391,12 +391,6 @@ public final class FanOutOperation<T> {
         }
       }
       closeQuietly(resource);
-    }
-
-    private Duration cutToTimeLeft(Duration d) {
-      Duration left = timeLeft();
-      Duration m = d.compareTo(left) <= 0 ? d : left;
-      return m.compareTo(Duration.ofMillis(1)) < 0 ? Duration.ofMillis(1) : m;
     }
   }
 

@@ -24,10 +24,13 @@ public interface FanOutContext {
   /** The number of referrals followed to get here: 0 for a host of the list, 1 for a referral target. */
   int hop();
 
-  /** Connect timeout for this try: the policy's, cut to the time left before the deadline. */
+  /**
+   * Connect timeout for this try: the policy's. Not cut to the time left: at the
+   * deadline the engine gives the try up itself, without blaming the host.
+   */
   Duration connectTimeout();
 
-  /** Read/write timeout for this try: the policy's, cut to the time left before the deadline. */
+  /** Read/write timeout for this try: the policy's, not cut to the time left (see {@link #connectTimeout()}). */
   Duration responseTimeout();
 
   /** Time left before the fan-out's deadline (never negative). */

@@ -210,6 +210,8 @@ class FanOutEngineTest {
         Duration.ofSeconds(10), a);
     clock.advance(Duration.ofMillis(700));
     assertThat(a.contexts.get(H3).sending()).isTrue();
+    assertThat(a.contexts.get(H3).responseTimeout()).as("the policy's, whatever the time left: the deadline is"
+        + " the engine's to enforce, never a host's timeout").isEqualTo(policy.responseTimeout());
 
     clock.advance(DEADLINE.minusMillis(700));
 
