@@ -15,7 +15,9 @@ import org.repgroup.core.FailoverPolicy;
  * reconnection it leaves to the caller done here): streams matching events from
  * one host of the group, the last good host first; when the stream breaks it
  * resumes on the next host with {@code Last-Event-ID}, so retained events are
- * neither lost nor delivered twice. Back-off between passes follows the policy.
+ * neither lost nor delivered twice. Between failed connects it waits the engine's
+ * retry back-off ({@link org.repgroup.core.spi.FailoverEngine#retryDelay}: the policy's
+ * curve, jittered, never above its maximum), continued from one connect to the next.
  *
  * <pre>{@code
  * EnsSubscriber ens = EnsSubscriber.builder(resources).build();
@@ -83,7 +85,10 @@ public final class EnsSubscriber {
       this.resources = Objects.requireNonNull(resources, "resources");
     }
 
-    /** Timeouts, stagger, deadline and back-off. Defaults to {@link FailoverPolicy#defaults()}. */
+    /**
+     * Timeouts, stagger, deadline and back-off (also between reconnects: initial back-off,
+     * multiplier, jitter, maximum). Defaults to {@link FailoverPolicy#defaults()}.
+     */
     public Builder policy(FailoverPolicy policy) {
       this.policy = Objects.requireNonNull(policy, "policy");
       return this;

@@ -10,7 +10,7 @@ import org.repgroup.core.HostAddress;
  *
  * @param host the host of the group
  * @param outcome taken, taken through a redirect, failed or skipped
- * @param status the HTTP status of the last response, 0 when none arrived
+ * @param status the HTTP status this host answered with (a {@code 307} for a redirect), 0 when none arrived
  * @param eventId the id the host gave the event, when it took it
  * @param redirectedTo the host a {@code 307} led to, if any
  * @param detail what happened, in words (server text made printable)
@@ -47,7 +47,10 @@ public record HostPublish(HostAddress host, Outcome outcome, int status, Optiona
      * this client's per-host limit was reached (not marked down).
      */
     FAILED,
-    /** The host is marked down in the shared cache and was not tried. */
+    /**
+     * The host is marked down in the shared cache (or another client holds its recheck) and was
+     * not tried; when every host is marked down, every host is tried instead.
+     */
     SKIPPED
   }
 

@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Executor;
 import okhttp3.OkHttpClient;
-import org.repgroup.core.internal.AffinityStore;
 import org.repgroup.core.HostAddress;
 import org.repgroup.core.Protocol;
 import org.repgroup.core.ReplicationGroup;
@@ -35,7 +34,6 @@ public final class Subscription implements AutoCloseable {
   private final EnsListener listener;
   private final FailoverEngine engine;
   private final RepgroupResources resources;
-  private final FailoverPolicy policy;
   private final OkHttpClient http;
   private final Executor streams;
   private final long maxEventBytes;
@@ -55,7 +53,6 @@ public final class Subscription implements AutoCloseable {
     this.filter = filter;
     this.listener = listener;
     this.resources = resources;
-    this.policy = policy;
     this.engine = new FailoverEngine(resources, policy);
     this.http = http;
     this.streams = streams;
@@ -116,17 +113,11 @@ public final class Subscription implements AutoCloseable {
         return;
       }
       failedPasses++;
-      backoff = backoff(failedPasses);
+      backoff = engine.retryDelay(failedPasses);
     }
     setStatus(new SubscriptionStatus(SubscriptionStatus.State.ALL_HOSTS_DOWN, Optional.empty(),
         f.toException().getMessage() + "; retrying in " + backoff.toMillis() + " ms"));
     resources.scheduler().schedule(backoff, this::connect);
-  }
-
-  /** The engine's own back-off curve, continued between operations. */
-  private Duration backoff(int n) {
-    double millis = policy.retryInitialBackoff().toMillis() * Math.pow(policy.retryMultiplier(), Math.min(n - 1, 30));
-    return Duration.ofMillis((long) Math.min(millis, policy.retryMaxBackoff().toMillis()));
   }
 
   private boolean opened(HostAddress host, EventStream stream) {
@@ -162,8 +153,8 @@ public final class Subscription implements AutoCloseable {
     if (open != null) {
       open.cancel();
     }
-    if (host != null && AffinityStore.of(resources.affinityCache()).markUp(host)) {
-      resources.listener().hostMarkedUp(host);
+    if (host != null) {
+      engine.hostAnswered(group, Protocol.ENS, Intent.READ_NO_REFERRALS, host);
     }
     setStatus(new SubscriptionStatus(SubscriptionStatus.State.REJECTED, Optional.empty(), why));
   }
@@ -249,11 +240,7 @@ public final class Subscription implements AutoCloseable {
       current = null;
       currentHost = null;
     }
-    if (AffinityStore.of(resources.affinityCache()).markDown(host, "event stream broke: " + why)) {
-      resources.listener().hostMarkedDown(host, "event stream broke: " + why);
-    }
-    AffinityStore.of(resources.affinityCache()).dropLastGoodHost(group.name(), group.listedEntry(host, Protocol.ENS).orElse(host),
-        Long.MAX_VALUE);
+    engine.servedHostLost(group, Protocol.ENS, Intent.READ_NO_REFERRALS, host, "event stream broke: " + why);
     setStatus(new SubscriptionStatus(SubscriptionStatus.State.RECONNECTING, Optional.of(host), why));
     connect();
   }

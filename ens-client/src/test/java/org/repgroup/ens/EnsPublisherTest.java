@@ -106,6 +106,54 @@ class EnsPublisherTest {
   }
 
   @Test
+  void publisherTriesEveryHostWhenAllAreMarkedDown() throws Exception {
+    WireMockServer a = host(503);
+    WireMockServer b = host(503);
+    ReplicationGroup g = group(at(a), at(b));
+    PublishResult outage = publisher.publish(g, EVENT);
+    assertThat(outage.anyTaken()).isFalse();
+    assertThat(resources.affinityCache().health(at(a))).isEqualTo(AffinityCache.HostHealth.DOWN);
+    assertThat(resources.affinityCache().health(at(b))).isEqualTo(AffinityCache.HostHealth.DOWN);
+    for (WireMockServer s : List.of(a, b)) {
+      s.stubFor(post(urlPathEqualTo("/ens/v1/events")).willReturn(aResponse().withStatus(202)
+          .withHeader("Content-Type", "application/json").withBody("{\"id\":\"8\"}")));
+    }
+
+    PublishResult r = publisher.publish(g, EVENT);
+
+    assertThat(r.takenBy()).as("every host marked down: all are tried anyway").containsExactly(at(a), at(b));
+    a.verify(2, postRequestedFor(urlPathEqualTo("/ens/v1/events")));
+    b.verify(2, postRequestedFor(urlPathEqualTo("/ens/v1/events")));
+    assertThat(resources.affinityCache().health(at(a))).isEqualTo(AffinityCache.HostHealth.UP);
+  }
+
+  @Test
+  void hostMarksAreMadeByTheEngineAndReachTheListenerOnce() throws Exception {
+    List<String> marks = new java.util.concurrent.CopyOnWriteArrayList<>();
+    RepgroupResources listened = RepgroupResources.builder().listener(new org.repgroup.core.FailoverListener() {
+      @Override
+      public void hostMarkedDown(HostAddress host, String reason) {
+        marks.add("down " + host + " " + reason);
+      }
+
+      @Override
+      public void hostMarkedUp(HostAddress host) {
+        marks.add("up " + host);
+      }
+    }).build();
+    try (listened) {
+      WireMockServer a = host(202);
+      WireMockServer b = host(503);
+      EnsPublisher p = EnsPublisher.builder(listened).policy(POLICY).perHostTimeout(Duration.ofSeconds(4)).build();
+
+      p.publish(group(at(a), at(b)), EVENT);
+      p.publish(group(at(a), at(b)), EVENT);
+
+      assertThat(marks).containsExactly("down " + at(b) + " HTTP 503: {\"error\":\"x\"}");
+    }
+  }
+
+  @Test
   void slowHostDoesNotDelayTheOthersPastItsTimeout() throws Exception {
     WireMockServer fast = host(202);
     WireMockServer slow = host(202);

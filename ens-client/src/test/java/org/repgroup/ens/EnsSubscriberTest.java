@@ -35,7 +35,9 @@ class EnsSubscriberTest {
 
   static final FailoverPolicy POLICY = FailoverPolicy.builder().stagger(Duration.ofMillis(100))
       .connectTimeout(Duration.ofMillis(300)).responseTimeout(Duration.ofMillis(700)).deadline(Duration.ofSeconds(3))
-      .maxPasses(1).retryInitialBackoff(Duration.ofMillis(50)).retryMaxBackoff(Duration.ofMillis(400)).build();
+      .maxPasses(1).retryInitialBackoff(Duration.ofMillis(50)).retryMaxBackoff(Duration.ofMillis(400))
+      // No jitter, so the reconnect curve can be checked to the millisecond; the jittered one has its own test.
+      .retryJitter(0).build();
 
   final List<WireMockServer> servers = new ArrayList<>();
   final List<AutoCloseable> closeables = new ArrayList<>();
@@ -211,6 +213,62 @@ class EnsSubscriberTest {
     assertThat(recorder.errors).hasSize(2);
     assertThat(recorder.errors.get(0)).startsWith("event 2 from 127.0.0.1:" + a.port() + ": event data is not a JSON object");
     assertThat(recorder.errors.get(1)).contains("no evtType");
+  }
+
+  static final java.util.regex.Pattern RETRYING = java.util.regex.Pattern.compile(".*; retrying in (\\d+) ms$");
+
+  static List<Duration> reconnectDelays(Recorder r) {
+    return r.statuses.stream().filter(st -> st.state() == SubscriptionStatus.State.ALL_HOSTS_DOWN).map(st -> {
+      java.util.regex.Matcher m = RETRYING.matcher(st.detail());
+      assertThat(m.matches()).as(st.detail()).isTrue();
+      return Duration.ofMillis(Long.parseLong(m.group(1)));
+    }).toList();
+  }
+
+  @Test
+  void reconnectDelaysAreTheEnginesJitteredBackOffBoundedByItsMaximum() throws Exception {
+    org.repgroup.core.time.ManualClock clock = new org.repgroup.core.time.ManualClock();
+    RepgroupResources timed = RepgroupResources.builder().ticker(clock).scheduler(clock).build();
+    closeables.add(timed);
+    HostAddress dead;
+    try (java.net.ServerSocket ss = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      dead = HostAddress.of("127.0.0.1", ss.getLocalPort());
+    }
+    ReplicationGroup g = ReplicationGroup.builder("g", StoreHostList.of(dead)).build();
+    FailoverPolicy jittered = POLICY.toBuilder().retryInitialBackoff(Duration.ofMillis(100)).retryMultiplier(2.0)
+        .retryJitter(0.5).retryMaxBackoff(Duration.ofMillis(400)).build();
+    EnsSubscriber onClock = EnsSubscriber.builder(timed).policy(jittered).build();
+    Recorder rec = new Recorder();
+    Subscription s = onClock.subscribe(g, EventFilter.all(), rec);
+    closeables.add(s);
+
+    // Failed connect n waits 100 ms * 2^(n-1), +-50 %, never above 400 ms; the wait is on the clock.
+    for (int n = 1; n <= 5; n++) {
+      int failed = n;
+      await(() -> reconnectDelays(rec).size() == failed, "failed connect " + n);
+      Duration delay = reconnectDelays(rec).get(n - 1);
+      long curve = 100L << (n - 1);
+      assertThat(delay).as("connect " + n).isBetween(Duration.ofMillis(Math.min(400, curve / 2)),
+          Duration.ofMillis(Math.min(400, curve * 3 / 2)));
+      await(() -> clock.pendingDelays().equals(List.of(delay)), "the reconnect scheduled in " + delay);
+      clock.advance(delay);
+    }
+
+    // Jittered: ten cold subscriptions do not all come back at the same instant.
+    List<Recorder> cold = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      Recorder r = new Recorder();
+      cold.add(r);
+      closeables.add(onClock.subscribe(g, EventFilter.all(), r));
+    }
+    java.util.Set<Duration> firsts = new java.util.HashSet<>();
+    for (Recorder r : cold) {
+      await(() -> !reconnectDelays(r).isEmpty(), "a first failed connect");
+      Duration d = reconnectDelays(r).get(0);
+      assertThat(d).isBetween(Duration.ofMillis(50), Duration.ofMillis(150));
+      firsts.add(d);
+    }
+    assertThat(firsts).as("first reconnect delays of ten subscriptions").hasSizeGreaterThan(1);
   }
 
   @Test

@@ -55,15 +55,36 @@ final class GroupState {
    * found), else the cached master or last good host first, then the list.
    */
   HostOrder.Plan planPass(HostAddress discovered, boolean hasProber, FailoverPolicy policy) {
-    List<HostOrder.Entry> hosts = new ArrayList<>(group.hosts().size());
-    for (HostAddress h : group.hosts().hosts()) {
-      hosts.add(new HostOrder.Entry(h, group.resolve(h, protocol)));
-    }
+    List<HostOrder.Entry> hosts = entries();
     Optional<HostAddress> preferred = discovered != null ? group.listedEntry(discovered, protocol) : preferred();
     boolean probeRead = !writer && policy.slowHostFactor() > 0 && probeRead(policy.slowHostProbeEvery());
     return HostOrder.plan(new HostOrder.Inputs(hosts,
         preferred.map(p -> new HostOrder.Entry(p, group.resolve(p, protocol))), !writer, hasProber,
         policy.slowHostFactor(), probeRead), this::view);
+  }
+
+  /** The group's hosts for this protocol, in list order. */
+  List<HostOrder.Entry> entries() {
+    List<HostOrder.Entry> hosts = new ArrayList<>(group.hosts().size());
+    for (HostAddress h : group.hosts().hosts()) {
+      hosts.add(new HostOrder.Entry(h, group.resolve(h, protocol)));
+    }
+    return hosts;
+  }
+
+  /**
+   * The plan of a fan-out: the list order, skipping hosts marked down (every host
+   * when all are), with no preferred host, no speed ordering and no side recheck
+   * (a due recheck is the fan-out's own try on that host, for the one operation
+   * that claims it).
+   */
+  HostOrder.Plan planFanOut() {
+    return HostOrder.plan(new HostOrder.Inputs(entries(), Optional.empty(), false, false, 0, false), this::view);
+  }
+
+  /** Why {@code resolved} is marked down, if it is. */
+  Optional<String> downReason(HostAddress resolved) {
+    return store.downReason(resolved);
   }
 
   /**
@@ -189,6 +210,19 @@ final class GroupState {
       listener.hostMarkedDown(resolved, reason);
     }
     forgetAsPreferred(resolved, sequence);
+  }
+
+  /**
+   * The host could not serve a fan-out's try that started at {@code sequence}: mark it
+   * down (same rule as {@link #down}), but a fan-out has no preferred host to forget.
+   */
+  void downOnly(HostAddress resolved, String reason, long sequence) {
+    if (store.answeredSince(resolved, sequence)) {
+      return;
+    }
+    if (store.markDown(resolved, reason)) {
+      listener.hostMarkedDown(resolved, reason);
+    }
   }
 
   /**

@@ -4,13 +4,17 @@ import org.repgroup.core.FailoverPolicy;
 import org.repgroup.core.FailoverResult;
 import org.repgroup.core.Intent;
 import org.repgroup.core.internal.FailoverOperation;
+import org.repgroup.core.internal.FanOutOperation;
+import org.repgroup.core.internal.LateObservations;
 
 import io.github.resilience4j.core.IntervalFunction;
 import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryConfig;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import org.repgroup.core.HostAddress;
 import org.repgroup.core.Protocol;
 import org.repgroup.core.ReplicationGroup;
 import org.repgroup.core.RepgroupResources;
@@ -24,6 +28,13 @@ import org.repgroup.core.RepgroupResources;
  * its deadline. Thread-safe; one engine serves any number of concurrent
  * operations.
  *
+ * <p>Besides operations served by one host, the engine runs fan-outs
+ * ({@link #fanOut}: one request on every available host, one outcome per host),
+ * takes the observations an adapter makes after an operation ended
+ * ({@link #servedHostLost}, {@link #hostAnswered}) and gives its retry pacing to
+ * adapters that reconnect by themselves ({@link #retryDelay}). Adapters never
+ * write the shared cache themselves.
+ *
  * <pre>{@code
  * FailoverEngine engine = new FailoverEngine(resources, FailoverPolicy.defaults());
  * FailoverResult<Session> r = engine.execute(group, Protocol.IMAP, Intent.WRITE, ctx -> login(ctx));
@@ -35,6 +46,7 @@ public final class FailoverEngine {
   private final RepgroupResources resources;
   private final FailoverPolicy policy;
   private final Retry retry;
+  private final IntervalFunction interval;
 
   /** An engine on shared {@code resources} with {@code policy}. */
   public FailoverEngine(RepgroupResources resources, FailoverPolicy policy) {
@@ -45,6 +57,7 @@ public final class FailoverEngine {
             policy.retryMaxBackoff())
         : IntervalFunction.ofExponentialRandomBackoff(policy.retryInitialBackoff(), policy.retryMultiplier(),
             policy.retryJitter(), policy.retryMaxBackoff());
+    this.interval = interval;
     this.retry = Retry.of("repgroup-passes", RetryConfig.custom()
         .maxAttempts(policy.maxPasses() > 0 ? policy.maxPasses() : Integer.MAX_VALUE)
         .intervalFunction(interval)
@@ -123,5 +136,77 @@ public final class FailoverEngine {
     Objects.requireNonNull(intent, "intent");
     Objects.requireNonNull(attempt, "attempt");
     return new FailoverOperation<>(resources, policy, retry, group, protocol, intent, attempt, callerRuns);
+  }
+
+  /**
+   * Sends one request to every available host of {@code group} at once and
+   * completes, never exceptionally, with one outcome per host in list order.
+   *
+   * <ul>
+   *   <li>Hosts: the store host list, skipping hosts marked down; a host whose
+   *       recheck is due is tried by the one operation that claims it; if that
+   *       leaves nothing, every host is tried anyway.</li>
+   *   <li>Time: each host's try within {@code perHostTimeout}, counted from when
+   *       its request is sent ({@link FanOutContext#sending()}), never while it waits
+   *       in the adapter's queue; the whole within the policy's deadline, when every
+   *       host still under way is given up (reported as not answered, or as never
+   *       sent, and not marked down: it did not have its time).</li>
+   *   <li>Health: {@code unavailable} and a per-host timeout mark the host down; any
+   *       other answer clears its mark; the listener hears of each change. No master
+   *       or last good host is recorded.</li>
+   *   <li>Referrals (when {@code intent} follows them): followed once, never to the
+   *       referring host, out of the group only when allowed, and not to a host this
+   *       fan-out tries directly, whose own answer then settles the referring host.</li>
+   * </ul>
+   */
+  public <T> CompletableFuture<FanOutResult<T>> fanOut(ReplicationGroup group, Protocol protocol, Intent intent,
+      Duration perHostTimeout, FanOutAttempt<T> attempt) {
+    Objects.requireNonNull(group, "group");
+    Objects.requireNonNull(protocol, "protocol");
+    Objects.requireNonNull(intent, "intent");
+    Objects.requireNonNull(perHostTimeout, "perHostTimeout");
+    Objects.requireNonNull(attempt, "attempt");
+    if (perHostTimeout.isNegative() || perHostTimeout.isZero()) {
+      throw new IllegalArgumentException("perHostTimeout must be > 0, was " + perHostTimeout);
+    }
+    FanOutOperation<T> op = new FanOutOperation<>(resources, policy, group, protocol, intent, perHostTimeout, attempt);
+    op.start();
+    return op.result;
+  }
+
+  /**
+   * A host that served an operation of {@code group} lost it afterwards (a
+   * long-lived stream broke): it is marked down and no longer the cached master
+   * or last good host, as if an attempt on it had failed now.
+   */
+  public void servedHostLost(ReplicationGroup group, Protocol protocol, Intent intent, HostAddress host,
+      String reason) {
+    LateObservations.servedHostLost(resources, Objects.requireNonNull(group, "group"),
+        Objects.requireNonNull(protocol, "protocol"), Objects.requireNonNull(intent, "intent"),
+        Objects.requireNonNull(host, "host"), Objects.requireNonNull(reason, "reason"));
+  }
+
+  /**
+   * A host answered like a live server after its operation ended (a refusal that
+   * came after another host served): its down mark, if any, goes.
+   */
+  public void hostAnswered(ReplicationGroup group, Protocol protocol, Intent intent, HostAddress host) {
+    LateObservations.answered(resources, Objects.requireNonNull(group, "group"),
+        Objects.requireNonNull(protocol, "protocol"), Objects.requireNonNull(intent, "intent"),
+        Objects.requireNonNull(host, "host"));
+  }
+
+  /**
+   * The pause this engine's retry makes after {@code failedPasses} failed passes
+   * (&ge; 1), for adapters that start operations again by themselves (a
+   * subscription reconnecting): the policy's initial back-off times its multiplier
+   * per further pass, randomised by its jitter (&plusmn;{@code retryJitter}),
+   * never above its maximum back-off.
+   */
+  public Duration retryDelay(int failedPasses) {
+    if (failedPasses < 1) {
+      throw new IllegalArgumentException("failedPasses must be >= 1, was " + failedPasses);
+    }
+    return Duration.ofMillis(interval.apply(failedPasses));
   }
 }
