@@ -8,6 +8,8 @@ module org.repgroup.testkit {
   requires transitive org.repgroup.core;
   requires org.slf4j;
   requires jdk.httpserver;
+  // ClientAllocations reads per-thread allocation counters (com.sun.management.ThreadMXBean).
+  requires jdk.management;
   requires static transitive org.junit.jupiter.api;
 
   exports org.repgroup.testkit;
