@@ -32,6 +32,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.repgroup.core.Credentials;
+import org.repgroup.core.FailoverPolicy;
 import org.repgroup.core.Protocol;
 import org.repgroup.core.ReplicationGroup;
 import org.repgroup.core.RepgroupResources;
@@ -48,8 +49,8 @@ import org.repgroup.testkit.dovecot.DovecotGroup;
  * A rolling upgrade of a real Dovecot group under load: each of three instances is stopped
  * (SIGTERM: Dovecot says BYE to its clients) and started again in turn, the master last, its
  * stop followed by an election (the replicas keep referring to the dead master for 2 s, then to
- * the new one). Thirty-two workers share one {@link RepgroupResources} with every default policy
- * and write the whole time, half through {@link ImapFailoverClient#append} (to alice), half
+ * the new one). Thirty-two workers share one {@link RepgroupResources} with the default policy
+ * (but a 30 s deadline: see {@link #POLICY}) and write the whole time, half through {@link ImapFailoverClient#append} (to alice), half
  * through LMTP (to bob), each message with its own {@code Message-ID}. Each step waits, on the
  * count of finished writes, until writes have finished while the instance was down, so the load
  * runs during the restarts, not between them.
@@ -63,6 +64,14 @@ import org.repgroup.testkit.dovecot.DovecotGroup;
 class DovecotRollingUpgradeIT {
 
   static final int WORKERS = 32;
+  /**
+   * Every default but the deadline. The outage a write rides here is longer than an election:
+   * a Dovecot master told to stop keeps accepting connections it never greets while its
+   * processes wind down (seconds, under this load: each such try costs the 5 s response
+   * timeout), then the 2 s election, then the replicas' re-point (Dovecot re-reads its passwd
+   * file at most once a second). A deployment sizes its deadline to its own outages; 30 s here.
+   */
+  static final FailoverPolicy POLICY = FailoverPolicy.builder().deadline(Duration.ofSeconds(30)).build();
   static final Credentials ALICE = new Credentials("alice", "secret");
   static final Pattern MESSAGE_ID = Pattern.compile("(?im)^Message-ID:\\s*<([^>]+)>");
 
@@ -82,8 +91,8 @@ class DovecotRollingUpgradeIT {
     try (DovecotGroup g = DovecotGroup.builder(work).instances(3).user("alice", "secret").user("bob", "secret")
         .replicaOf(0, 2).replicaOf(1, 2).start();
          RepgroupResources resources = RepgroupResources.create();
-         LmtpFailoverClient lmtp = LmtpFailoverClient.builder(resources).build()) {
-      ImapFailoverClient imap = ImapFailoverClient.builder(resources).build();
+         LmtpFailoverClient lmtp = LmtpFailoverClient.builder(resources).policy(POLICY).build()) {
+      ImapFailoverClient imap = ImapFailoverClient.builder(resources).policy(POLICY).build();
       ReplicationGroup imapGroup = g.replicationGroup("dovecot", Protocol.IMAP);
       ReplicationGroup lmtpGroup = g.replicationGroup("dovecot", Protocol.LMTP);
       ConcurrentLinkedQueue<Write> writes = new ConcurrentLinkedQueue<>();
@@ -106,13 +115,17 @@ class DovecotRollingUpgradeIT {
       try {
         awaitWrites(finished, WORKERS, "the load to start");
         for (int i : new int[] {0, 1}) {
+          long t = System.nanoTime();
           g.stop(i);
+          steps.add("instance " + i + " stopped in " + (System.nanoTime() - t) / 1_000_000 + " ms");
           awaitWrites(finished, WORKERS, "writes while instance " + i + " is down");
           steps.add("instance " + i + " restarted after " + finished.get() + " writes");
           g.start(i);
           awaitWrites(finished, WORKERS, "writes after instance " + i + " is back");
         }
+        long t = System.nanoTime();
         DovecotGroup.Election e = g.beginElection(0, Duration.ofSeconds(2));
+        steps.add("master 2 stopped in " + (System.nanoTime() - t) / 1_000_000 + " ms");
         awaitWrites(finished, WORKERS, "writes while the master is down");
         e.awaitCompleted(Duration.ofSeconds(30));
         awaitWrites(finished, WORKERS, "writes after the election");
