@@ -296,6 +296,36 @@ class ProbeCliTest {
   }
 
   @Test
+  void rollingDemoWritesWhileEachNodeIsDownAndStoresEachWriteOnce() {
+    int exit = run("demo", "--mode", "rolling", "--json", "--pace", "0");
+
+    Map<String, Object> r = JsonReader.object(stdout.toString());
+    assertThat(exit).isZero();
+    @SuppressWarnings("unchecked")
+    Map<String, Object> summary = (Map<String, Object>) r.get("summary");
+    assertThat(summary.get("exactlyOnce")).isEqualTo(true);
+    List<Map<String, Object>> timeline = list(r.get("timeline"));
+    int stops = 0;
+    String down = null;
+    int writesWhileDown = 0;
+    for (Map<String, Object> e : timeline) {
+      String event = String.valueOf(e.get("event"));
+      if (e.get("actor").equals("chaos") && event.startsWith("upgrade: ")) {
+        assertThat(down).as("one node down at a time").isNull();
+        down = event;
+        writesWhileDown = 0;
+        stops++;
+      } else if (e.get("actor").equals("upgrade") && event.contains("started as")) {
+        assertThat(writesWhileDown).as("writes ran while " + down).isGreaterThanOrEqualTo(2);
+        down = null;
+      } else if (down != null && (e.get("actor").equals("lmtp") || e.get("actor").equals("imap"))) {
+        writesWhileDown++;
+      }
+    }
+    assertThat(stops).as("every node restarted, the master included").isEqualTo(3);
+  }
+
+  @Test
   void statusSaysNoMasterForATwoSiteGroupWhoseMasterDied() {
     try (SimulatedReplicationGroup two = SimulatedReplicationGroup.builder().nodes(2).user("alice", "secret")
         .startAsMaster(0).build()) {
