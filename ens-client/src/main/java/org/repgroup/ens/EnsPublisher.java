@@ -272,7 +272,7 @@ public final class EnsPublisher {
       case NOT_SENT -> failed(host, 0, notSent(), Duration.ZERO);
       case DEADLINE -> failed(host, status, "no answer before the publish deadline (" + deadline.toMillis() + " ms)",
           h.elapsed());
-      case FAILED -> failed(host, status, h.reason(), h.elapsed());
+      case FAILED, REFUSED -> failed(host, status, h.reason(), h.elapsed());
       case SELF_REFERRAL -> failed(host, status, "redirect loop: " + host + " redirects to itself", h.elapsed());
       case REFERRAL_REFUSED -> failed(host, status, "redirect to " + target + " refused: not in group " + group.name()
           + " and not allowed", h.elapsed());

@@ -196,6 +196,51 @@ class ProbeCliTest {
   }
 
   @Test
+  void popAndEnsPublishRideThroughAnElectionWindowWithDefaultOptions() throws Exception {
+    try (SimulatedReplicationGroup electing = SimulatedReplicationGroup.builder().user("alice", "secret")
+        .startAsMaster(0).build()) {
+      // The replicas refer to the dead master (POP -ERR [SYS/REFER/...], ENS 307) until the test ends
+      // the election, which it does once the probe has been turned away in more than one pass.
+      electing.beginElection(org.repgroup.testkit.ElectionWindow.referringToDeadMaster());
+      java.util.function.IntSupplier contacts = () -> electing.node(1).pop().contactCount()
+          + electing.node(2).pop().contactCount();
+      java.util.concurrent.CompletableFuture<Integer> pop = java.util.concurrent.CompletableFuture.supplyAsync(
+          () -> run("pop", "--hosts", electing.hostList(Protocol.POP).toString(), "--user", "alice", "--password",
+              "secret", "--json"));
+      long end = System.nanoTime() + java.time.Duration.ofSeconds(20).toNanos();
+      while (contacts.getAsInt() < 4 && !pop.isDone() && System.nanoTime() < end) {
+        java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+      }
+      assertThat(pop).as("still riding the election").isNotDone();
+      org.repgroup.testkit.SimulatedNode elected = electing.completeElection().orElseThrow();
+
+      assertThat(pop.get(20, java.util.concurrent.TimeUnit.SECONDS)).as("stdout=" + stdout).isZero();
+      Map<String, Object> r = JsonReader.object(stdout.toString());
+      assertThat(r.get("host")).isEqualTo(elected.address(Protocol.POP).toString());
+      assertThat(list(r.get("attempts"))).anySatisfy(a -> assertThat(a.get("outcome")).isEqualTo("referral"));
+
+    }
+    try (SimulatedReplicationGroup electing = SimulatedReplicationGroup.builder().startAsMaster(0).build()) {
+      electing.beginElection(org.repgroup.testkit.ElectionWindow.referringToDeadMaster());
+      java.util.function.IntSupplier redirects = () -> electing.node(1).ens().publishCount()
+          + electing.node(2).ens().publishCount();
+      java.util.concurrent.CompletableFuture<Integer> pub = java.util.concurrent.CompletableFuture.supplyAsync(
+          () -> run("ens", "publish", "--hosts", electing.hostList(Protocol.ENS).toString(), "--type", "NewMsg",
+              "--mailbox", "alice", "--json"));
+      long end = System.nanoTime() + java.time.Duration.ofSeconds(20).toNanos();
+      while (redirects.getAsInt() < 4 && !pub.isDone() && System.nanoTime() < end) {
+        java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+      }
+      assertThat(pub).as("still riding the election").isNotDone();
+      org.repgroup.testkit.SimulatedNode elected = electing.completeElection().orElseThrow();
+
+      assertThat(pub.get(20, java.util.concurrent.TimeUnit.SECONDS)).as("stdout=" + stdout).isZero();
+      assertThat(electing.eventLog().entries()).as("taken once").hasSize(1);
+      assertThat(elected.ens().publishCount()).isPositive();
+    }
+  }
+
+  @Test
   void ensPublishThenSubscribeSeesTheEvent() {
     Map<String, Object> pub = json(0, "ens", "publish", "--hosts", hosts(Protocol.ENS), "--type", "NewMsg",
         "--mailbox", "alice", "--json");

@@ -9,6 +9,7 @@ import java.util.function.Function;
 import java.util.function.Predicate;
 import org.repgroup.core.HostAddress;
 import org.repgroup.core.spi.AttemptOutcome;
+import org.repgroup.core.spi.FanOutResult;
 import org.repgroup.core.spi.FanOutResult.Kind;
 
 /**
@@ -114,7 +115,29 @@ final class FanOutRules {
     if (outcome instanceof AttemptOutcome.Success<T> s) {
       return new Settlement<>(Kind.SERVED, Optional.ofNullable(s.value()), Optional.empty(), "served");
     }
-    return Settlement.of(Kind.FAILED, reason(outcome));
+    return Settlement.of(outcome instanceof AttemptOutcome.Fatal<?> ? Kind.REFUSED : Kind.FAILED, reason(outcome));
+  }
+
+  /**
+   * Another pass of a fan-out that served no host? Only when every host failed in a way a
+   * transition explains (unavailable, read-only, its referral's target failed, skipped as marked
+   * down, or out of time) and at least one of them failed outright: replicas redirecting to a
+   * dead master during an election, every host restarting. A host that refused the request, or a
+   * referral that was wrong in itself (loop, chain, self, out of the group), ends it: another
+   * pass would get the same answer.
+   */
+  static boolean anotherPass(FanOutResult<?> r) {
+    boolean failedOutright = false;
+    for (FanOutResult.HostOutcome<?> h : r.hosts()) {
+      switch (h.kind()) {
+        case FAILED, REFERRAL_TARGET_FAILED -> failedOutright = true;
+        case SKIPPED, DEADLINE, NOT_SENT -> { }
+        default -> {
+          return false;
+        }
+      }
+    }
+    return failedOutright;
   }
 
   /**

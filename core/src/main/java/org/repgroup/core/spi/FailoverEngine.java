@@ -4,7 +4,7 @@ import org.repgroup.core.FailoverPolicy;
 import org.repgroup.core.FailoverResult;
 import org.repgroup.core.Intent;
 import org.repgroup.core.internal.FailoverOperation;
-import org.repgroup.core.internal.FanOutOperation;
+import org.repgroup.core.internal.FanOutPasses;
 import org.repgroup.core.internal.LateObservations;
 
 import io.github.resilience4j.core.IntervalFunction;
@@ -157,6 +157,12 @@ public final class FailoverEngine {
    *   <li>Referrals (when {@code intent} follows them): followed once, never to the
    *       referring host, out of the group only when allowed, and not to a host this
    *       fan-out tries directly, whose own answer then settles the referring host.</li>
+   *   <li>Passes: when no host served and every host failed as a transition explains
+   *       (unavailable, or referring to a host that failed: replicas redirecting to a
+   *       dead master during an election), the fan-out is sent again after the retry
+   *       back-off, until a host serves it or the deadline; the result is the last
+   *       pass's. A host that refused the request ({@link FanOutResult.Kind#REFUSED}), or a
+   *       referral wrong in itself, ends it at once.</li>
    * </ul>
    */
   public <T> CompletableFuture<FanOutResult<T>> fanOut(ReplicationGroup group, Protocol protocol, Intent intent,
@@ -169,7 +175,8 @@ public final class FailoverEngine {
     if (perHostTimeout.isNegative() || perHostTimeout.isZero()) {
       throw new IllegalArgumentException("perHostTimeout must be > 0, was " + perHostTimeout);
     }
-    FanOutOperation<T> op = new FanOutOperation<>(resources, policy, group, protocol, intent, perHostTimeout, attempt);
+    FanOutPasses<T> op = new FanOutPasses<>(resources, policy, interval, group, protocol, intent, perHostTimeout,
+        attempt);
     op.start();
     return op.result;
   }

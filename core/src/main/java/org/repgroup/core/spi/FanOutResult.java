@@ -55,6 +55,11 @@ public record FanOutResult<T>(List<HostOutcome<T>> hosts) {
     REFERRAL_CHAIN,
     /** The followed target referred again, to {@link HostOutcome#referredOnTo()}: a referral is followed once. */
     REFERRED_AGAIN,
+    /**
+     * The host refused the request itself (a fatal answer: a bad request, refused credentials):
+     * final; a fan-out in which a host refused is not tried again.
+     */
+    REFUSED,
     /** The referral target (followed, or tried directly in this fan-out) did not serve: {@link HostOutcome#reason()}. */
     REFERRAL_TARGET_FAILED
   }

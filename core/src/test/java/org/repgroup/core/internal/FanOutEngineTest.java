@@ -135,7 +135,7 @@ class FanOutEngineTest {
     assertThat(r.host(H1).value()).contains("ok h1.example.com");
     assertThat(r.host(H2).kind()).isEqualTo(Kind.FAILED);
     assertThat(r.host(H2).reason()).isEqualTo("HTTP 503");
-    assertThat(r.host(H3).kind()).isEqualTo(Kind.FAILED);
+    assertThat(r.host(H3).kind()).isEqualTo(Kind.REFUSED);
     assertThat(cache.health(H2)).as("unavailable marks down").isEqualTo(HostHealth.DOWN);
     assertThat(cache.health(H3)).as("a refusal is a live server's answer").isEqualTo(HostHealth.UP);
     assertThat(events.events).containsExactly("hostMarkedDown " + H2);
@@ -292,12 +292,69 @@ class FanOutEngineTest {
     Scripted a = new Scripted().answer(H1, AttemptOutcome.referral(H2, "307"))
         .answer(H2, AttemptOutcome.unavailable("HTTP 503", null));
 
-    FanOutResult<String> r = fanOut(a).get();
+    // One pass: the subject is that pass's marks (later passes are the passes tests' business).
+    FanOutResult<String> r = new FailoverEngine(resources, policy.toBuilder().maxPasses(1).build())
+        .fanOut(group, Protocol.ENS, Intent.WRITE, PER_HOST, a).get();
 
     assertThat(r.host(H1).kind()).isEqualTo(Kind.REFERRAL_TARGET_FAILED);
     assertThat(r.host(H1).reason()).isEqualTo("HTTP 503");
     assertThat(cache.health(H1)).isEqualTo(HostHealth.UP);
     assertThat(cache.downReason(H2)).contains("HTTP 503");
+  }
+
+  /** Runs a fan-out to its end, moving the fake clock from one timer to the next. */
+  FanOutResult<String> onTheClock(CompletableFuture<FanOutResult<String>> f) throws Exception {
+    while (!f.isDone()) {
+      List<Duration> pending = clock.pendingDelays();
+      assertThat(pending).as("an unfinished fan-out waits on a timer").isNotEmpty();
+      clock.advance(pending.get(0));
+    }
+    return f.get();
+  }
+
+  @Test
+  void fanOutThatNoHostServedDuringAnElectionIsSentAgainUntilTheNewMasterTakesIt() throws Exception {
+    // H2 and H3 redirect to the dead H1 until the election ends at 700 ms; then H2 takes it.
+    long electionEnds = clock.read() + Duration.ofMillis(700).toNanos();
+    Scripted a = new Scripted();
+    a.answers.put(H1, c -> AttemptOutcome.unavailable("connection refused", null));
+    a.answers.put(H2, c -> clock.read() < electionEnds ? AttemptOutcome.referral(H1, "307")
+        : AttemptOutcome.success("ok h2"));
+    a.answers.put(H3, c -> AttemptOutcome.referral(clock.read() < electionEnds ? H1 : H2, "307"));
+
+    FanOutResult<String> r = onTheClock(fanOut(a));
+
+    assertThat(r.anyServed()).isTrue();
+    assertThat(r.host(H2).kind()).isEqualTo(Kind.SERVED);
+    assertThat(a.started).as("passes: more than one round of requests").hasSizeGreaterThan(6);
+  }
+
+  @Test
+  void fanOutThatNoHostServesEndsAtTheDeadlineWithTheLastPassesOutcomes() throws Exception {
+    Scripted a = new Scripted();
+    for (HostAddress h : List.of(H1, H2, H3)) {
+      a.answer(h, AttemptOutcome.unavailable("HTTP 503", null));
+    }
+    long start = clock.read();
+
+    FanOutResult<String> r = onTheClock(fanOut(a));
+
+    assertThat(r.anyServed()).isFalse();
+    assertThat(r.hosts()).extracting(FanOutResult.HostOutcome::kind).containsOnly(Kind.FAILED);
+    assertThat(Duration.ofNanos(clock.read() - start)).isLessThanOrEqualTo(DEADLINE)
+        .isGreaterThan(DEADLINE.minusMillis(500));
+  }
+
+  @Test
+  void aRefusalEndsTheFanOutWithoutAnotherPass() throws Exception {
+    Scripted a = new Scripted().answer(H1, AttemptOutcome.unavailable("HTTP 503", null))
+        .answer(H2, AttemptOutcome.fatal(FatalReason.REQUEST_REFUSED, "HTTP 400", null))
+        .answer(H3, AttemptOutcome.unavailable("HTTP 503", null));
+
+    FanOutResult<String> r = fanOut(a).get();
+
+    assertThat(r.host(H2).kind()).isEqualTo(Kind.REFUSED);
+    assertThat(a.started).hasSize(3);
   }
 
   @Test

@@ -15,6 +15,7 @@ import org.repgroup.core.HostAddress;
 import org.repgroup.core.internal.HostOrder.Entry;
 import org.repgroup.core.internal.HostOrder.HostView;
 import org.repgroup.core.spi.AttemptOutcome;
+import org.repgroup.core.spi.FanOutResult;
 import org.repgroup.core.spi.FanOutResult.Kind;
 
 /** The fan-out's rules as tables: which hosts, what a referral means, what an answer does to health. */
@@ -41,6 +42,30 @@ class FanOutRulesTest {
     HostOrder.Plan plan = HostOrder.plan(new HostOrder.Inputs(LIST, Optional.empty(), false, false, 0, false),
         h -> views.getOrDefault(h, HostView.UP));
     return FanOutRules.targets(plan, LIST, claimable::contains);
+  }
+
+  static FanOutResult<String> result(Kind... kinds) {
+    List<FanOutResult.HostOutcome<String>> hosts = new java.util.ArrayList<>();
+    int i = 0;
+    for (Kind k : kinds) {
+      hosts.add(new FanOutResult.HostOutcome<>(HostAddress.of("h" + i++ + ".example.com", 7997), k, Optional.empty(),
+          Optional.empty(), Optional.empty(), "r", java.time.Duration.ZERO));
+    }
+    return new FanOutResult<>(hosts);
+  }
+
+  @Test
+  void anotherPassOnlyWhenEveryHostFailedAsATransitionExplains() {
+    assertThat(FanOutRules.anotherPass(result(Kind.FAILED, Kind.REFERRAL_TARGET_FAILED, Kind.REFERRAL_TARGET_FAILED)))
+        .as("election: the master down, the replicas redirecting to it").isTrue();
+    assertThat(FanOutRules.anotherPass(result(Kind.SKIPPED, Kind.FAILED, Kind.NOT_SENT))).isTrue();
+    assertThat(FanOutRules.anotherPass(result(Kind.SKIPPED, Kind.SKIPPED))).as("nothing failed outright").isFalse();
+    assertThat(FanOutRules.anotherPass(result(Kind.FAILED, Kind.SERVED))).as("served").isFalse();
+    assertThat(FanOutRules.anotherPass(result(Kind.FAILED, Kind.REFUSED))).as("a refusal is final").isFalse();
+    for (Kind wrongReferral : List.of(Kind.SELF_REFERRAL, Kind.REFERRAL_REFUSED, Kind.REFERRAL_LOOP,
+        Kind.REFERRAL_CHAIN, Kind.REFERRED_AGAIN)) {
+      assertThat(FanOutRules.anotherPass(result(Kind.FAILED, wrongReferral))).as(wrongReferral.name()).isFalse();
+    }
   }
 
   @Test
