@@ -6,14 +6,13 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.repgroup.core.AffinityCache;
 import org.repgroup.core.FailoverCounters;
 import org.repgroup.core.FailoverListener;
+import org.repgroup.core.internal.TimerQueue;
 import org.repgroup.core.time.Scheduler;
 import org.repgroup.core.time.Ticker;
 
@@ -41,19 +40,19 @@ public final class RepgroupResources implements AutoCloseable {
   private final FailoverCounters counters = new FailoverCounters();
   private final FailoverListener listener;
   private final List<ExecutorService> owned = new ArrayList<>();
+  private final TimerQueue ownedTimers;
 
   private RepgroupResources(Builder b) {
     this.ticker = b.ticker;
     this.resolver = b.resolver;
     if (b.scheduler != null) {
       this.scheduler = b.scheduler;
+      this.ownedTimers = null;
     } else {
-      ScheduledExecutorService ses = Executors.newSingleThreadScheduledExecutor(daemonThreads("repgroup-timer"));
-      owned.add(ses);
-      this.scheduler = (delay, task) -> {
-        ScheduledFuture<?> f = ses.schedule(task, Math.max(0, delay.toNanos()), TimeUnit.NANOSECONDS);
-        return () -> f.cancel(false);
-      };
+      // Most timers (deadline, stagger) are cancelled long before they are due: a queue built for that.
+      TimerQueue timers = new TimerQueue(daemonThreads("repgroup-timer"));
+      this.ownedTimers = timers;
+      this.scheduler = timers;
     }
     if (b.attemptExecutor != null) {
       this.attemptExecutor = b.attemptExecutor;
@@ -124,6 +123,9 @@ public final class RepgroupResources implements AutoCloseable {
   /** Stops the threads these resources created; waits up to a second for running attempts. */
   @Override
   public void close() {
+    if (ownedTimers != null) {
+      ownedTimers.close();
+    }
     for (ExecutorService e : owned) {
       e.shutdownNow();
     }
@@ -133,6 +135,13 @@ public final class RepgroupResources implements AutoCloseable {
       } catch (InterruptedException ie) {
         Thread.currentThread().interrupt();
         return;
+      }
+    }
+    if (ownedTimers != null) {
+      try {
+        ownedTimers.awaitTermination(Duration.ofSeconds(1));
+      } catch (InterruptedException ie) {
+        Thread.currentThread().interrupt();
       }
     }
   }

@@ -63,7 +63,9 @@ public final class ReplicationGroup {
 
   /** The group's port for {@code protocol}, or the protocol's default port. */
   public int port(Protocol protocol) {
-    return ports.getOrDefault(protocol, protocol.defaultPort());
+    // No getOrDefault: boxing a default port above 127 would allocate on every lookup.
+    Integer p = ports.get(protocol);
+    return p != null ? p : protocol.defaultPort();
   }
 
   /** {@code address} with the group's port for {@code protocol} filled in when it has none. */

@@ -90,7 +90,8 @@ final class AttemptRun implements AttemptContext {
   /** Since when the host owes an awaited reply (submission, then each awaitingReply); guarded likewise. */
   long silentSinceNanos;
   Scheduler.Cancellable rateWait;
-  private final List<AutoCloseable> resources = new ArrayList<>(2);
+  /** What the attempt registered for cancellation; made at the first registration. Guarded by this run's monitor. */
+  private List<AutoCloseable> resources;
   private volatile boolean cancelled;
 
   AttemptRun(long id, Target target, long sequence, long startNanos, Settings settings, Owner owner) {
@@ -108,10 +109,10 @@ final class AttemptRun implements AttemptContext {
       rateWait.cancel();
     }
     List<AutoCloseable> toClose;
-    synchronized (resources) {
+    synchronized (this) {
       cancelled = true;
-      toClose = new ArrayList<>(resources);
-      resources.clear();
+      toClose = resources == null ? List.of() : new ArrayList<>(resources);
+      resources = null;
     }
     toClose.forEach(AttemptRun::closeQuietly);
   }
@@ -229,8 +230,11 @@ final class AttemptRun implements AttemptContext {
 
   @Override
   public void onCancel(AutoCloseable resource) {
-    synchronized (resources) {
+    synchronized (this) {
       if (!cancelled) {
+        if (resources == null) {
+          resources = new ArrayList<>(2);
+        }
         resources.add(resource);
         return;
       }

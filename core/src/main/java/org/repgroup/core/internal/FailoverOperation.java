@@ -3,9 +3,7 @@ package org.repgroup.core.internal;
 import io.github.resilience4j.retry.Retry;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
@@ -56,7 +54,7 @@ public final class FailoverOperation<T> implements AttemptRun.Owner, AttemptLaun
   private final Ticker ticker;
   private final Scheduler scheduler;
   private final Executor executor;
-  private final Retry.AsyncContext<Object> retry;
+  private final Retry retryPolicy;
   private final OperationInfo info;
   private final OperationTrail trail;
   private final AttemptRun.Settings settings;
@@ -74,7 +72,10 @@ public final class FailoverOperation<T> implements AttemptRun.Owner, AttemptLaun
   private boolean deadlinePassed;
   private boolean readOnlySeen;
   private final PassQueue queue = new PassQueue();
-  private final Map<Long, AttemptRun> running = new LinkedHashMap<>(4);
+  // Few at a time (the first host, maybe a staggered one): a list, no boxed keys.
+  private final List<AttemptRun> running = new ArrayList<>(2);
+  /** Made at the first failed pass: most operations never need one. */
+  private Retry.AsyncContext<Object> retry;
   private long nextAttemptId;
   private final Stagger stagger;
   private final SingleFlight flight;
@@ -98,7 +99,7 @@ public final class FailoverOperation<T> implements AttemptRun.Owner, AttemptLaun
     this.ticker = resources.ticker();
     this.scheduler = resources.scheduler();
     this.executor = resources.attemptExecutor();
-    this.retry = retry.asyncContext();
+    this.retryPolicy = retry;
     this.info = new OperationInfo(IDS.incrementAndGet(), group.name(), protocol, intent);
     this.trail = new OperationTrail(info, intent, listener);
     this.startNanos = ticker.read();
@@ -223,6 +224,9 @@ public final class FailoverOperation<T> implements AttemptRun.Owner, AttemptLaun
   }
 
   private void passExhausted() {
+    if (retry == null) {
+      retry = retryPolicy.asyncContext();
+    }
     long delayMillis = retry.onError(PASS_FAILED);
     PassDecision.Next next = PassDecision.afterPass(new PassDecision.Evidence(intent.needsMaster(),
         group.deploymentMode().canElect(), readOnlySeen, hostAnswered, pass, policy.maxPasses(),
@@ -265,19 +269,19 @@ public final class FailoverOperation<T> implements AttemptRun.Owner, AttemptLaun
   private AttemptRun startAttempt(Target t) {
     queue.started(t);
     AttemptRun r = newRun(nextAttemptId++, t);
-    running.put(r.id, r);
+    running.add(r);
     listener.attemptStart(info, t.resolved(), t.hop());
     return launcher.launch(r, state.reserveConnection(t.resolved()), timeLeft()) ? r : null;
   }
 
   @Override
   public boolean stillWanted(AttemptRun r) {
-    return phase != OperationPhase.DONE && running.containsKey(r.id);
+    return phase != OperationPhase.DONE && running.contains(r);
   }
 
   @Override
   public void couldNotStart(AttemptRun r, String reason, Throwable cause) {
-    running.remove(r.id);
+    running.remove(r);
     queue.ended(r.target.resolved(), TargetState.FAILED);
     trail.attemptEnded(r, AttemptRecord.Kind.UNAVAILABLE, reason, cause);
     launchNext();
@@ -285,7 +289,7 @@ public final class FailoverOperation<T> implements AttemptRun.Owner, AttemptLaun
 
   @Override
   public synchronized boolean completed(AttemptRun r, AttemptOutcome<T> outcome) {
-    boolean live = running.remove(r.id) != null && phase != OperationPhase.DONE;
+    boolean live = running.remove(r) && phase != OperationPhase.DONE;
     if (live) {
       handle(r, outcome);
     }
@@ -302,7 +306,7 @@ public final class FailoverOperation<T> implements AttemptRun.Owner, AttemptLaun
 
   @Override
   public synchronized void awaitingReply(AttemptRun r) {
-    if (phase == OperationPhase.PASS && running.containsKey(r.id)) {
+    if (phase == OperationPhase.PASS && running.contains(r)) {
       r.awaiting();
       stagger.arm(r, queue.hasNext());
     }
@@ -311,7 +315,7 @@ public final class FailoverOperation<T> implements AttemptRun.Owner, AttemptLaun
   @Override
   public synchronized void resolved(AttemptRun r, int addresses) {
     // The name has more addresses: the next one is tried before the next host, under the same stagger.
-    if (phase == OperationPhase.PASS && running.containsKey(r.id) && queue.offerNextAddress(r.target, addresses)) {
+    if (phase == OperationPhase.PASS && running.contains(r) && queue.offerNextAddress(r.target, addresses)) {
       stagger.arm(r, true);
     }
   }
@@ -335,7 +339,7 @@ public final class FailoverOperation<T> implements AttemptRun.Owner, AttemptLaun
       if (!u.marksHostDown()) {
         hostAnswered = true;
         state.answeredIn(r, false);
-      } else if (!queue.anotherAddressPending(host, running.values())) {
+      } else if (!queue.anotherAddressPending(host, running)) {
         state.down(host, u.reason(), r.sequence);
       }
       launchNext();
@@ -404,7 +408,7 @@ public final class FailoverOperation<T> implements AttemptRun.Owner, AttemptLaun
   private FailoverResult.Failed<T> failed(FailureKind kind) {
     String why = deadlinePassed ? "no answer before the deadline (" + policy.deadline().toMillis() + " ms)"
         : "abandoned: the operation ended";
-    trail.cancelled(running.values(), why);
+    trail.cancelled(running, why);
     return new FailoverResult.Failed<>(kind, trace());
   }
 
@@ -414,14 +418,14 @@ public final class FailoverOperation<T> implements AttemptRun.Owner, AttemptLaun
     Stagger.cancel(retryTimer);
     Stagger.cancel(deadlineTimer);
     if (outcome instanceof FailoverResult.Served<T> s && !running.isEmpty()) {
-      trail.cancelled(running.values(), "another host answered first");
+      trail.cancelled(running, "another host answered first");
       outcome = new FailoverResult.Served<>(s.value(), s.host(), trace());
     }
-    state.markSilentHostsDown(running.values(), outcome instanceof FailoverResult.Served<T>, deadlinePassed,
+    state.markSilentHostsDown(running, outcome instanceof FailoverResult.Served<T>, deadlinePassed,
         policy.stagger());
     // Closing a loser's resources can block (a library's close() waiting for its connect()):
     // never on this lock, never before the caller has its result.
-    List<AttemptRun> losers = new ArrayList<>(running.values());
+    List<AttemptRun> losers = running.isEmpty() ? List.of() : new ArrayList<>(running);
     running.clear();
     flight.complete(outcome, group, protocol, policy.maxPasses() > 0 && pass >= policy.maxPasses());
     trail.logEnd(outcome);

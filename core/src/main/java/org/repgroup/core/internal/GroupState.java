@@ -47,7 +47,14 @@ final class GroupState {
   }
 
   HostOrder.HostView view(HostAddress resolved) {
-    return new HostOrder.HostView(store.health(resolved), store.isRecovering(resolved), store.latency(resolved));
+    HostHealth health = store.health(resolved);
+    boolean recovering = store.isRecovering(resolved);
+    // Writers never order by speed: their views skip the latency (an Optional and a Duration each).
+    if (writer) {
+      return health == HostHealth.UP && !recovering ? HostOrder.HostView.UP
+          : new HostOrder.HostView(health, recovering, Optional.empty());
+    }
+    return new HostOrder.HostView(health, recovering, store.latency(resolved));
   }
 
   /**
@@ -58,8 +65,9 @@ final class GroupState {
     List<HostOrder.Entry> hosts = entries();
     Optional<HostAddress> preferred = discovered != null ? group.listedEntry(discovered, protocol) : preferred();
     boolean probeRead = !writer && policy.slowHostFactor() > 0 && probeRead(policy.slowHostProbeEvery());
-    return HostOrder.plan(new HostOrder.Inputs(hosts,
-        preferred.map(p -> new HostOrder.Entry(p, group.resolve(p, protocol))), !writer, hasProber,
+    Optional<HostOrder.Entry> preferredEntry = preferred.isEmpty() ? Optional.empty()
+        : Optional.of(new HostOrder.Entry(preferred.get(), group.resolve(preferred.get(), protocol)));
+    return HostOrder.plan(new HostOrder.Inputs(hosts, preferredEntry, !writer, hasProber,
         policy.slowHostFactor(), probeRead), this::view);
   }
 
@@ -139,16 +147,20 @@ final class GroupState {
   /** {@code resolved} served the operation (an attempt that started at {@code sequence}). */
   void served(HostAddress resolved, long sequence) {
     answered(resolved);
-    group.listedEntry(resolved, protocol).ifPresent(listed -> {
-      if (writer) {
-        HostAddress previous = store.master(group.name()).map(CachedHost::host).orElse(null);
-        if (store.recordMaster(group.name(), listed, sequence, true)) {
-          listener.masterChanged(group.name(), previous, listed);
-        }
-      } else {
-        store.recordLastGoodHost(group.name(), listed, sequence);
+    Optional<HostAddress> entry = group.listedEntry(resolved, protocol);
+    if (entry.isEmpty()) {
+      return;
+    }
+    HostAddress listed = entry.get();
+    if (writer) {
+      Optional<CachedHost> before = store.master(group.name());
+      HostAddress previous = before.isPresent() ? before.get().host() : null;
+      if (store.recordMaster(group.name(), listed, sequence, true)) {
+        listener.masterChanged(group.name(), previous, listed);
       }
-    });
+    } else {
+      store.recordLastGoodHost(group.name(), listed, sequence);
+    }
   }
 
   /** A followed referral names {@code target}: it replaces the cached master as a hint, in one step. */

@@ -85,6 +85,10 @@ public final class HostOrder {
 
   /** The plan of one pass. */
   public static Plan plan(Inputs in, HostViews views) {
+    Plan steady = steadyPlan(in, views);
+    if (steady != null) {
+      return steady;
+    }
     Set<Entry> entries = new LinkedHashSet<>();
     in.preferred().ifPresent(entries::add);
     entries.addAll(in.hosts());
@@ -131,6 +135,46 @@ public final class HostOrder {
     }
     usable.addAll(recovering);
     return new Plan(List.copyOf(usable), Set.copyOf(claimWhenReached), List.copyOf(side));
+  }
+
+  /**
+   * The plan when nothing about the hosts changes the order — every host up and
+   * steady (the preferred one may be recovering) and no ordering by speed: the
+   * preferred host, then the list, each once. Exactly what the full rule gives
+   * then, without its sets and lists; {@code null} when the full rule must run.
+   */
+  private static Plan steadyPlan(Inputs in, HostViews views) {
+    if (in.read() && in.slowHostFactor() > 0) {
+      return null;
+    }
+    List<Entry> hosts = in.hosts();
+    Entry first = in.preferred().orElse(null);
+    Entry[] order = new Entry[hosts.size() + 1];
+    int n = 0;
+    if (first != null) {
+      order[n++] = first;
+    }
+    for (Entry e : hosts) {
+      if (!contains(order, n, e)) {
+        order[n++] = e;
+      }
+    }
+    for (int i = 0; i < n; i++) {
+      HostView v = views.view(order[i].resolved());
+      if (v.health() != HostHealth.UP || (order[i] != first && v.recovering())) {
+        return null;
+      }
+    }
+    return new Plan(List.of(n == order.length ? order : java.util.Arrays.copyOf(order, n)), Set.of(), List.of());
+  }
+
+  private static boolean contains(Entry[] order, int n, Entry e) {
+    for (int i = 0; i < n; i++) {
+      if (order[i].equals(e)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

@@ -33,8 +33,11 @@ final class OperationTrail {
   private final OperationInfo info;
   private final Intent intent;
   private final FailoverListener listener;
-  private final List<AttemptRecord> records = new ArrayList<>(4);
-  private final List<HostAddress> referralPath = new ArrayList<>(0);
+  // The usual operation has one attempt and no referral: its record is kept alone, and the lists
+  // (and the trace's copies of them) are made only when a second record or a referral comes.
+  private AttemptRecord firstRecord;
+  private List<AttemptRecord> records;
+  private List<HostAddress> referralPath;
   private int referralsFollowed;
   private boolean referralSeen;
 
@@ -53,7 +56,15 @@ final class OperationTrail {
     String capped = detail.length() > MAX_DETAIL ? ServerText.printable(detail, MAX_DETAIL) : detail;
     AttemptRecord rec = new AttemptRecord(run.target.resolved(), run.target.hop(), kind, run.elapsed(), capped,
         cause);
-    records.add(rec);
+    if (firstRecord == null) {
+      firstRecord = rec;
+    } else {
+      if (records == null) {
+        records = new ArrayList<>(4);
+        records.add(firstRecord);
+      }
+      records.add(rec);
+    }
     listener.attemptEnd(info, rec);
     if (ATTEMPTS.isDebugEnabled()) {
       ATTEMPTS.debug("group {} {} #{}: {}", info.group(), info.protocol(), info.id(), rec);
@@ -77,6 +88,9 @@ final class OperationTrail {
   }
 
   void extendPath(HostAddress from, HostAddress to) {
+    if (referralPath == null) {
+      referralPath = new ArrayList<>(4);
+    }
     if (referralPath.isEmpty() || !referralPath.get(referralPath.size() - 1).equals(from)) {
       referralPath.add(from);
     }
@@ -84,29 +98,35 @@ final class OperationTrail {
   }
 
   FailoverTrace trace(int passes, Duration elapsed) {
-    return new FailoverTrace(info.group(), intent, records, referralPath, referralsFollowed, referralSeen, passes,
-        elapsed);
+    return new FailoverTrace(info.group(), intent, recordList(), referralPath == null ? List.of() : referralPath,
+        referralsFollowed, referralSeen, passes, elapsed);
+  }
+
+  /** Every record so far, in order (an immutable list, which the trace keeps without copying). */
+  private List<AttemptRecord> recordList() {
+    return records != null ? records : firstRecord != null ? List.of(firstRecord) : List.of();
   }
 
   /** The INFO line of an operation that failed over or failed. */
   void logEnd(FailoverResult<?> result) {
-    if (!FAILOVER.isInfoEnabled() || records.isEmpty()) {
+    if (!FAILOVER.isInfoEnabled() || firstRecord == null) {
       return;
     }
+    int count = records == null ? 1 : records.size();
     if (result instanceof FailoverResult.Served<?> s) {
       // A failover is a move away from some other host; a staggered second try of the host that
       // served (or its own cancelled twin) is not one.
-      for (AttemptRecord r : records) {
+      for (AttemptRecord r : recordList()) {
         if (!r.host().equals(s.host())) {
           FAILOVER.info("failover group={} protocol={} intent={} from={} to={} why=\"{}\" attempts={} elapsed={}ms",
-              info.group(), info.protocol(), intent, r.host(), s.host(), r.detail(), records.size(),
+              info.group(), info.protocol(), intent, r.host(), s.host(), r.detail(), count,
               s.trace().elapsed().toMillis());
           break;
         }
       }
     } else if (result instanceof FailoverResult.Failed<?> f) {
       FAILOVER.info("failed group={} protocol={} intent={} kind={} hosts={} attempts={} elapsed={}ms",
-          info.group(), info.protocol(), intent, f.kind(), f.trace().hostsTried(), records.size(),
+          info.group(), info.protocol(), intent, f.kind(), f.trace().hostsTried(), count,
           f.trace().elapsed().toMillis());
     }
   }

@@ -28,14 +28,19 @@ final class SingleFlight {
   }
 
   private final DiscoveryFlights flights;
-  private final DiscoveryFlights.Key key;
+  private final ReplicationGroup group;
+  private final Protocol protocol;
+  private final boolean writer;
   private DiscoveryFlights.Lead lead;
   private HostAddress trustedMaster;
   private HostAddress discoveredMaster;
 
   SingleFlight(DiscoveryFlights flights, ReplicationGroup group, Protocol protocol, boolean writer) {
     this.flights = flights;
-    this.key = new DiscoveryFlights.Key(group.name(), protocol, writer);
+    // The key is made when a discovery is led or joined: an operation on a trusted master needs none.
+    this.group = group;
+    this.protocol = protocol;
+    this.writer = writer;
   }
 
   /**
@@ -63,7 +68,7 @@ final class SingleFlight {
 
   /** Leads the discovery (returns {@code null}) or joins the one under way (returns its finding). */
   CompletableFuture<DiscoveryFlights.Finding> leadOrJoin() {
-    DiscoveryFlights.Flight f = flights.leadOrJoin(key);
+    DiscoveryFlights.Flight f = flights.leadOrJoin(new DiscoveryFlights.Key(group.name(), protocol, writer));
     if (f instanceof DiscoveryFlights.Lead l) {
       lead = l;
       return null;

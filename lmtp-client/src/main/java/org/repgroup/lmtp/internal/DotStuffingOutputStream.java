@@ -49,8 +49,21 @@ public final class DotStuffingOutputStream extends FilterOutputStream {
 
   @Override
   public void write(byte[] b, int off, int len) throws IOException {
-    for (int i = off; i < off + len; i++) {
-      write(b[i]);
+    int end = off + len;
+    int i = off;
+    while (i < end) {
+      if (lastWasCr || atLineStart || b[i] == '\r' || b[i] == '\n') {
+        write(b[i]);
+        i++;
+        continue;
+      }
+      // Inside a line nothing changes until its end: the run goes out in one write.
+      int run = i;
+      while (run < end && b[run] != '\r' && b[run] != '\n') {
+        run++;
+      }
+      out.write(b, i, run - i);
+      i = run;
     }
   }
 

@@ -23,7 +23,8 @@ public final class MessageCheck {
     long line = 1;
     int lineLength = 0;
     boolean lastWasCr = false;
-    byte[] buf = new byte[64 * 1024];
+    // 8 KB, not 64: this runs once per delivery, and the usual message is a few KB.
+    byte[] buf = new byte[8 * 1024];
     try (InputStream in = source.open()) {
       int n;
       while ((n = in.read(buf)) != -1) {

@@ -26,6 +26,9 @@ public final class ReplyReader {
 
   /** Longest reply line accepted, line end excluded (RFC 5321 says 512; servers exceed it). */
   public static final int MAX_LINE = 4096;
+  /** An enhanced status code (RFC 3463); compiled once, not per reply. */
+  private static final java.util.regex.Pattern ENHANCED_CODE =
+      java.util.regex.Pattern.compile("[245]\\.\\d{1,3}\\.\\d{1,3}");
   /** Most lines in one multi-line reply (the greeting included). */
   public static final int MAX_LINES = 100;
 
@@ -85,7 +88,7 @@ public final class ReplyReader {
         String text = last;
         int sp = last.indexOf(' ');
         String first = sp < 0 ? last : last.substring(0, sp);
-        if (first.matches("[245]\\.\\d{1,3}\\.\\d{1,3}")) {
+        if (ENHANCED_CODE.matcher(first).matches()) {
           enhanced = first;
           text = sp < 0 ? "" : last.substring(sp + 1);
         }

@@ -14,6 +14,7 @@ import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -28,10 +29,12 @@ import org.repgroup.lmtp.MessageSource;
 import org.repgroup.testkit.LmtpServer;
 
 /**
- * LMTP deliveries per second to one testkit server on loopback: through
+ * LMTP deliveries per second to one server on loopback: through
  * {@link LmtpFailoverClient} (pooled connection, RSET, pipelined envelope)
  * against a minimal raw-socket loop over one kept connection (RSET, MAIL,
- * RCPT, DATA, one reply).
+ * RCPT, DATA, one reply). {@code server=prepared} is {@link PreparedLmtpResponder},
+ * fast enough that the client is what is measured; {@code server=testkit} is the
+ * testkit's scripted server, which is the bottleneck.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -43,7 +46,11 @@ public class LmtpThroughputBenchmark {
 
   private static final byte[] MESSAGE = ("Subject: bench\r\n\r\n" + "x".repeat(900) + "\r\n").getBytes(StandardCharsets.US_ASCII);
 
-  private LmtpServer server;
+  /** Which server answers: the prepared-buffer responder or the testkit's scripted server. */
+  @Param({"prepared", "testkit"})
+  public String server;
+
+  private AutoCloseable running;
   private RepgroupResources resources;
   private LmtpFailoverClient client;
   private ReplicationGroup group;
@@ -54,8 +61,16 @@ public class LmtpThroughputBenchmark {
   /** One server, one client, one raw connection. */
   @Setup
   public void setUp() throws IOException {
-    server = new LmtpServer().start();
-    HostAddress a = server.address();
+    HostAddress a;
+    if (server.equals("prepared")) {
+      PreparedLmtpResponder r = new PreparedLmtpResponder();
+      running = r;
+      a = r.address();
+    } else {
+      LmtpServer t = new LmtpServer().start();
+      running = t;
+      a = t.address();
+    }
     group = ReplicationGroup.builder("bench", StoreHostList.of(a)).build();
     resources = RepgroupResources.create();
     client = LmtpFailoverClient.builder(resources).build();
@@ -72,11 +87,11 @@ public class LmtpThroughputBenchmark {
 
   /** Closes everything. */
   @TearDown
-  public void tearDown() throws IOException {
+  public void tearDown() throws Exception {
     raw.close();
     client.close();
     resources.close();
-    server.close();
+    running.close();
   }
 
   private void command(String line) throws IOException {
