@@ -1,7 +1,6 @@
 package org.repgroup.chaos;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import jakarta.mail.Session;
 import jakarta.mail.internet.MimeMessage;
@@ -42,8 +41,8 @@ import org.repgroup.lmtp.DeliveryResult;
 import org.repgroup.lmtp.LmtpFailoverClient;
 import org.repgroup.lmtp.MessageSource;
 import org.repgroup.lmtp.RecipientStatus;
-import org.repgroup.testkit.dovecot.Dovecot;
 import org.repgroup.testkit.dovecot.DovecotGroup;
+import org.repgroup.testkit.junit.DovecotAssumptions;
 
 /**
  * A rolling upgrade of a real Dovecot group under load: each of three instances is stopped
@@ -77,10 +76,7 @@ class DovecotRollingUpgradeIT {
 
   @BeforeAll
   static void dovecot() {
-    if (Dovecot.required()) {
-      assertThat(Dovecot.binary()).as(Dovecot.INSTALL_HINT).isPresent();
-    }
-    assumeTrue(Dovecot.binary().isPresent(), Dovecot.INSTALL_HINT);
+    DovecotAssumptions.assumeInstalled();
   }
 
   /** What one write reported. */

@@ -2,7 +2,6 @@ package org.repgroup.imap;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import jakarta.mail.Folder;
 import jakarta.mail.Message;
@@ -24,18 +23,15 @@ import org.repgroup.core.RepgroupResources;
 import org.repgroup.core.AttemptRecord;
 import org.repgroup.core.FailoverPolicy;
 import org.repgroup.core.Intent;
-import org.repgroup.testkit.dovecot.Dovecot;
 import org.repgroup.testkit.dovecot.DovecotGroup;
+import org.repgroup.testkit.junit.DovecotAssumptions;
 
 @Timeout(120)
 class ImapDovecotIT {
 
   @BeforeAll
   static void dovecot() {
-    if (Dovecot.required()) {
-      assertThat(Dovecot.binary()).as(Dovecot.INSTALL_HINT).isPresent();
-    }
-    assumeTrue(Dovecot.binary().isPresent(), Dovecot.INSTALL_HINT);
+    DovecotAssumptions.assumeInstalled();
   }
 
   @Test

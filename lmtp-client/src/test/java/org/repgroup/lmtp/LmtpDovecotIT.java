@@ -1,7 +1,6 @@
 package org.repgroup.lmtp;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,18 +25,15 @@ import org.repgroup.core.ReplicationGroup;
 import org.repgroup.core.StoreHostList;
 import org.repgroup.core.RepgroupResources;
 import org.repgroup.core.FailoverPolicy;
-import org.repgroup.testkit.dovecot.Dovecot;
 import org.repgroup.testkit.dovecot.DovecotGroup;
+import org.repgroup.testkit.junit.DovecotAssumptions;
 
 @Timeout(120)
 class LmtpDovecotIT {
 
   @BeforeAll
   static void dovecot() {
-    if (Dovecot.required()) {
-      assertThat(Dovecot.binary()).as(Dovecot.INSTALL_HINT).isPresent();
-    }
-    assumeTrue(Dovecot.binary().isPresent(), Dovecot.INSTALL_HINT);
+    DovecotAssumptions.assumeInstalled();
   }
 
   @Test

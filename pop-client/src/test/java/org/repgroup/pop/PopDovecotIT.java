@@ -2,7 +2,6 @@ package org.repgroup.pop;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import jakarta.mail.AuthenticationFailedException;
 import jakarta.mail.Folder;
@@ -23,8 +22,8 @@ import org.repgroup.core.ReplicationGroup;
 import org.repgroup.core.RepgroupResources;
 import org.repgroup.core.StoreHostList;
 import org.repgroup.core.FailoverPolicy;
-import org.repgroup.testkit.dovecot.Dovecot;
 import org.repgroup.testkit.dovecot.DovecotGroup;
+import org.repgroup.testkit.junit.DovecotAssumptions;
 
 @Timeout(120)
 class PopDovecotIT {
@@ -35,10 +34,7 @@ class PopDovecotIT {
 
   @BeforeAll
   static void dovecot() {
-    if (Dovecot.required()) {
-      assertThat(Dovecot.binary()).as(Dovecot.INSTALL_HINT).isPresent();
-    }
-    assumeTrue(Dovecot.binary().isPresent(), Dovecot.INSTALL_HINT);
+    DovecotAssumptions.assumeInstalled();
   }
 
   static void deliver(DovecotGroup g, String user, String message) throws Exception {

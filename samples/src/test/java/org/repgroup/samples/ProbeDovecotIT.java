@@ -1,7 +1,6 @@
 package org.repgroup.samples;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -15,8 +14,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.repgroup.core.Protocol;
-import org.repgroup.testkit.dovecot.Dovecot;
 import org.repgroup.testkit.dovecot.DovecotGroup;
+import org.repgroup.testkit.junit.DovecotAssumptions;
 
 /** The probe against real Dovecot: instance 0 is a replica referring to instance 1, the master. */
 @Timeout(120)
@@ -28,10 +27,7 @@ class ProbeDovecotIT {
 
   @BeforeAll
   static void start() throws Exception {
-    if (Dovecot.required()) {
-      assertThat(Dovecot.binary()).as(Dovecot.INSTALL_HINT).isPresent();
-    }
-    assumeTrue(Dovecot.binary().isPresent(), Dovecot.INSTALL_HINT);
+    DovecotAssumptions.assumeInstalled();
     dovecot = DovecotGroup.builder(work.resolve("dovecot")).instances(2).user("alice", "secret").user("bob", "bobpw").replicaOf(0, 1).start();
   }
 

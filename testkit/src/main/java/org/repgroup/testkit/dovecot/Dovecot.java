@@ -11,10 +11,7 @@ import java.util.Optional;
  * <pre>{@code
  * @BeforeAll
  * static void dovecot() {
- *   if (Dovecot.required()) {
- *     assertThat(Dovecot.binary()).as(Dovecot.INSTALL_HINT).isPresent();
- *   }
- *   assumeTrue(Dovecot.binary().isPresent(), Dovecot.INSTALL_HINT);
+ *   DovecotAssumptions.assumeInstalled(); // org.repgroup.testkit.junit
  * }
  * }</pre>
  */

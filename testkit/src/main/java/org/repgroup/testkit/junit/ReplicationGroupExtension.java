@@ -125,12 +125,7 @@ public final class ReplicationGroupExtension<G extends AutoCloseable>
 
       @Override
       public DovecotGroup start() throws IOException {
-        if (!installed) {
-          if (required) {
-            throw new AssertionError("REPGROUP_REQUIRE_DOVECOT=1, but " + Dovecot.INSTALL_HINT);
-          }
-          Assumptions.abort(Dovecot.INSTALL_HINT + " (REPGROUP_REQUIRE_DOVECOT=1 makes this a failure)");
-        }
+        DovecotAssumptions.check(installed, required);
         workDir = Files.createTempDirectory("repgroup-dovecot-");
         DovecotGroup.Builder b = DovecotGroup.builder(workDir);
         configure.accept(b);

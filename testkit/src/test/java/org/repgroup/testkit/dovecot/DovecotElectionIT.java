@@ -2,7 +2,6 @@ package org.repgroup.testkit.dovecot;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.net.ConnectException;
 import java.nio.file.Path;
@@ -13,16 +12,14 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.repgroup.core.HostAddress;
 import org.repgroup.testkit.LineClient;
+import org.repgroup.testkit.junit.DovecotAssumptions;
 
 @Timeout(120)
 class DovecotElectionIT {
 
   @BeforeAll
   static void dovecot() {
-    if (Dovecot.required()) {
-      assertThat(Dovecot.binary()).as(Dovecot.INSTALL_HINT).isPresent();
-    }
-    assumeTrue(Dovecot.binary().isPresent(), Dovecot.INSTALL_HINT);
+    DovecotAssumptions.assumeInstalled();
   }
 
   static String login(DovecotInstance d) throws Exception {
