@@ -696,15 +696,20 @@ class ChaosMatrixTest {
       assertThat(m.confirmed()).isTrue();
     });
     assertThat(resources.counters().snapshot().masterChanges()).as("the cache flipped once").isEqualTo(1);
-    assertThat(resources.counters().snapshot().discoveriesJoined())
-        .as("writes in flight on the demoted master joined one discovery instead of each confirming H2").isPositive();
+    // Whether any write joined another's discovery depends on how many were in flight at the flip, which
+    // a busy scheduler decides; that they did when they were is pinned with latches in
+    // FailoverEngineTest.writesInFlightOnADemotedTrustedMasterJoinOneDiscoveryOfTheNewMaster. What holds
+    // however threads run: one flip (above), and the late answer below cannot undo it.
     // 50 writes run at once: those in flight at the flip reached H1; later ones go to H2 (a stagger
     // under load may still touch H1 on the side), so far from every write pays for H1.
     assertThat(a.server(g.node(0)).contactCount()).as("writes that reached the demoted H1").isLessThan(100);
     assertThat(AffinityStore.of(cache).recordMaster(rg.name(), h1, beforeTheFlip, true)).as("a late answer from before the flip").isFalse();
     assertThat(cache.master(rg.name()).orElseThrow().host()).isEqualTo(h2);
     int h1Before = a.server(g.node(0)).contactCount();
-    assertThat(a.write(resources, POLICY, rg).trace().attempts()).as("new writes go straight to H2").hasSize(1);
+    AdapterUnderTest.Served next = a.write(resources, POLICY, rg);
+    assertThat(next.host()).isEqualTo(h2);
+    assertThat(next.trace().attempts()).as("new writes go straight to H2, never by H1").extracting(AttemptRecord::host)
+        .doesNotContain(h1);
     assertThat(a.server(g.node(0)).contactCount()).isEqualTo(h1Before);
   }
 
