@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -49,8 +48,8 @@ public final class AffinityStore {
 
   private final Ticker ticker;
   private final long recheckNanos;
-  private final Cache<String, CachedHost> masters;
-  private final Cache<String, CachedHost> lastGoodHosts;
+  private final SequencedHostCache masters;
+  private final SequencedHostCache lastGoodHosts;
   private final Cache<HostAddress, DownMark> downMarks;
   private final AtomicLong sequence = new AtomicLong();
   private final double connectionsPerSecond;
@@ -72,8 +71,8 @@ public final class AffinityStore {
       double connectionsPerSecond, int connectionBurst, Duration stabilityWindow) {
     this.ticker = ticker;
     this.recheckNanos = recheckInterval.toNanos();
-    this.masters = newCache(ticker, entryTtl, maximumSize);
-    this.lastGoodHosts = newCache(ticker, entryTtl, maximumSize);
+    this.masters = new SequencedHostCache(newCache(ticker, entryTtl, maximumSize), ticker);
+    this.lastGoodHosts = new SequencedHostCache(newCache(ticker, entryTtl, maximumSize), ticker);
     // A down mark is kept well past its recheck time so the single recheck can be handed out.
     this.downMarks = newCache(ticker, recheckInterval.multipliedBy(10).plus(entryTtl), maximumSize);
     this.lastAnswer = newCache(ticker, recheckInterval.multipliedBy(10).plus(entryTtl), maximumSize);
@@ -98,7 +97,7 @@ public final class AffinityStore {
   }
 
   private void seeGroup(String group) {
-    String k = key(group);
+    String k = SequencedHostCache.key(group);
     if (groupsSeen.getIfPresent(k) == null) {
       groupsSeen.put(k, group);
     }
@@ -151,7 +150,7 @@ public final class AffinityStore {
   /** The cached master of {@code group}, if any. */
   public Optional<CachedHost> master(String group) {
     seeGroup(group);
-    return Optional.ofNullable(masters.getIfPresent(key(group)));
+    return masters.get(group);
   }
 
   /**
@@ -163,7 +162,7 @@ public final class AffinityStore {
    */
   public boolean recordMaster(String group, HostAddress host, long sequence, boolean confirmed) {
     seeGroup(group);
-    return record(masters, group, host, sequence, confirmed);
+    return masters.record(group, host, sequence, confirmed);
   }
 
   /**
@@ -173,24 +172,24 @@ public final class AffinityStore {
    * @return true when the entry was dropped
    */
   public boolean dropMaster(String group, HostAddress host, long sequence) {
-    return drop(masters, group, host, sequence);
+    return masters.drop(group, host, sequence);
   }
 
   /** The last host that served a read-only intent for {@code group}, if any. */
   public Optional<CachedHost> lastGoodHost(String group) {
     seeGroup(group);
-    return Optional.ofNullable(lastGoodHosts.getIfPresent(key(group)));
+    return lastGoodHosts.get(group);
   }
 
   /** Records the last good host for read-only intents; same sequence rule as {@link #recordMaster}. */
   public boolean recordLastGoodHost(String group, HostAddress host, long sequence) {
     seeGroup(group);
-    return record(lastGoodHosts, group, host, sequence, true);
+    return lastGoodHosts.record(group, host, sequence, true);
   }
 
   /** Forgets the last good host if it is {@code host}; same rule as {@link #dropMaster}. */
   public boolean dropLastGoodHost(String group, HostAddress host, long sequence) {
-    return drop(lastGoodHosts, group, host, sequence);
+    return lastGoodHosts.drop(group, host, sequence);
   }
 
   /** Whether {@code host} may be tried now. */
@@ -347,13 +346,13 @@ public final class AffinityStore {
    */
   public long readCount(String group) {
     seeGroup(group);
-    return reads.get(key(group), g -> new AtomicLong()).incrementAndGet();
+    return reads.get(SequencedHostCache.key(group), g -> new AtomicLong()).incrementAndGet();
   }
 
   /** Forgets everything. */
   public void clear() {
-    masters.invalidateAll();
-    lastGoodHosts.invalidateAll();
+    masters.clear();
+    lastGoodHosts.clear();
     latency.invalidateAll();
     downMarks.invalidateAll();
     reads.invalidateAll();
@@ -395,8 +394,8 @@ public final class AffinityStore {
     long now = ticker.read();
     List<HealthSnapshot.GroupHealth> groups = new ArrayList<>();
     for (String g : groupsSeen()) {
-      Optional<CachedHost> m = Optional.ofNullable(masters.getIfPresent(key(g)));
-      Optional<CachedHost> good = Optional.ofNullable(lastGoodHosts.getIfPresent(key(g)));
+      Optional<CachedHost> m = masters.get(g);
+      Optional<CachedHost> good = lastGoodHosts.get(g);
       groups.add(new HealthSnapshot.GroupHealth(g,
           m.map(CachedHost::host),
           m.map(CachedHost::confirmed).orElse(false),
@@ -433,42 +432,6 @@ public final class AffinityStore {
   /** The recheck interval of down marks. */
   public Duration recheckInterval() {
     return Duration.ofNanos(recheckNanos);
-  }
-
-  private boolean record(
-      Cache<String, CachedHost> cache, String group, HostAddress host, long seq, boolean confirmed) {
-    Objects.requireNonNull(host, "host");
-    boolean[] changed = new boolean[1];
-    long now = ticker.read();
-    cache.asMap().compute(key(group), (k, old) -> {
-      if (old != null && old.sequence() > seq) {
-        return old;
-      }
-      changed[0] = old == null || !old.host().equals(host);
-      if (confirmed) {
-        return new CachedHost(host, seq, true, now);
-      }
-      boolean sameHost = old != null && old.host().equals(host);
-      return sameHost ? new CachedHost(host, seq, old.confirmed(), old.confirmedAtNanos())
-          : new CachedHost(host, seq, false, Long.MIN_VALUE);
-    });
-    return changed[0];
-  }
-
-  private static boolean drop(Cache<String, CachedHost> cache, String group, HostAddress host, long seq) {
-    boolean[] dropped = new boolean[1];
-    cache.asMap().computeIfPresent(key(group), (k, old) -> {
-      if (old.host().equals(host) && old.sequence() <= seq) {
-        dropped[0] = true;
-        return null;
-      }
-      return old;
-    });
-    return dropped[0];
-  }
-
-  private static String key(String group) {
-    return group.toLowerCase(Locale.ROOT);
   }
 
   private static final class DownMark {
