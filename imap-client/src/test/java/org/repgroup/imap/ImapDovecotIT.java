@@ -130,7 +130,9 @@ class ImapDovecotIT {
       assertThat(relay.hasCut()).as("the relay cut the connection after Dovecot's OK").isTrue();
       assertThat(r.outcome()).isEqualTo(AppendResult.Outcome.ALREADY_PRESENT);
       assertThat(r.uid()).hasValue(2);
-      assertThat(r.host()).isEqualTo(g.instance(0).imapAddress());
+      // Both addresses reach the one Dovecot; which one the reconnect got is the scheduler's business on a
+      // busy machine (seen once under load: the relay). What matters is below: one new copy, found, not resent.
+      assertThat(r.host()).isIn(relay.address(), g.instance(0).imapAddress());
       assertThat(r.traces()).hasSize(2);
       assertThat(g.messageCount("alice")).as("the older copy and exactly one new one").isEqualTo(2);
     }
