@@ -10,10 +10,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.repgroup.core.FailoverPolicy;
-import org.repgroup.core.HostAddress;
 import org.repgroup.core.ReplicationGroup;
 import org.repgroup.core.RepgroupResources;
-import org.repgroup.core.StoreHostList;
 
 /**
  * Once the final dot is sent the message may be in the store: only a
@@ -50,14 +48,6 @@ class LmtpAfterTheDotTest {
     return h;
   }
 
-  static ReplicationGroup group(ScriptedLmtpHost... hosts) {
-    List<HostAddress> list = new ArrayList<>();
-    for (ScriptedLmtpHost h : hosts) {
-      list.add(h.address());
-    }
-    return ReplicationGroup.builder("g", new StoreHostList(list)).build();
-  }
-
   DeliveryResult deliver(ReplicationGroup g, List<String> recipients) throws Exception {
     return client.deliver(g, "sender@example.com", recipients, MessageSource.of(MESSAGE));
   }
@@ -68,7 +58,7 @@ class LmtpAfterTheDotTest {
         "250 2.0.0 <a@example.com> Ok: delivered", "421 4.3.2 Shutting down");
     ScriptedLmtpHost other = host();
 
-    DeliveryResult r = deliver(group(stopping, other), TWO);
+    DeliveryResult r = deliver(ScriptedLmtpHost.group(stopping, other), TWO);
 
     assertThat(r.recipient("a@example.com").status()).isEqualTo(RecipientStatus.DELIVERED);
     RecipientResult b = r.recipient("b@example.com");
@@ -85,7 +75,7 @@ class LmtpAfterTheDotTest {
     ScriptedLmtpHost stopping = host().afterDot(ScriptedLmtpHost.End.CLOSE, "421 4.3.2 Shutting down");
     ScriptedLmtpHost other = host();
 
-    DeliveryResult r = deliver(group(stopping, other), TWO);
+    DeliveryResult r = deliver(ScriptedLmtpHost.group(stopping, other), TWO);
 
     assertThat(r.recipients()).extracting(RecipientResult::status)
         .containsExactly(RecipientStatus.UNKNOWN_MAYBE_DELIVERED, RecipientStatus.UNKNOWN_MAYBE_DELIVERED);
@@ -97,7 +87,7 @@ class LmtpAfterTheDotTest {
     ScriptedLmtpHost h = host().afterDot(ScriptedLmtpHost.End.HOLD,
         "250 2.0.0 <a@example.com> Ok: delivered", "452 4.2.2 <b@example.com> Mailbox full");
 
-    DeliveryResult r = deliver(group(h), TWO);
+    DeliveryResult r = deliver(ScriptedLmtpHost.group(h), TWO);
 
     assertThat(r.recipient("b@example.com")).isEqualTo(new RecipientResult("b@example.com",
         RecipientStatus.TEMPORARY_FAILURE, 452, "4.2.2", "<b@example.com> Mailbox full"));
@@ -108,7 +98,7 @@ class LmtpAfterTheDotTest {
     ScriptedLmtpHost closing = host().afterDot(ScriptedLmtpHost.End.CLOSE, "250 2.0.0 <a@example.com> Ok: delivered");
     ScriptedLmtpHost other = host();
 
-    DeliveryResult r = deliver(group(closing, other), TWO);
+    DeliveryResult r = deliver(ScriptedLmtpHost.group(closing, other), TWO);
 
     assertThat(r.recipients()).extracting(RecipientResult::status)
         .containsExactly(RecipientStatus.DELIVERED, RecipientStatus.UNKNOWN_MAYBE_DELIVERED);
@@ -121,7 +111,7 @@ class LmtpAfterTheDotTest {
     ScriptedLmtpHost silent = host().afterDot(ScriptedLmtpHost.End.HOLD, "250 2.0.0 <a@example.com> Ok: delivered");
     ScriptedLmtpHost other = host();
 
-    DeliveryResult r = deliver(group(silent, other), TWO);
+    DeliveryResult r = deliver(ScriptedLmtpHost.group(silent, other), TWO);
 
     assertThat(r.recipients()).extracting(RecipientResult::status)
         .containsExactly(RecipientStatus.DELIVERED, RecipientStatus.UNKNOWN_MAYBE_DELIVERED);
@@ -136,7 +126,7 @@ class LmtpAfterTheDotTest {
     ScriptedLmtpHost trickling = host().trickle(ScriptedLmtpHost.DOT, Duration.ofMillis(300));
     ScriptedLmtpHost other = host();
 
-    DeliveryResult r = deliver(group(trickling, other), List.of("a@example.com"));
+    DeliveryResult r = deliver(ScriptedLmtpHost.group(trickling, other), List.of("a@example.com"));
 
     assertThat(r.recipient("a@example.com").status()).isEqualTo(RecipientStatus.UNKNOWN_MAYBE_DELIVERED);
     assertThat(r.recipient("a@example.com").text()).contains("no complete reply in 1000 ms");

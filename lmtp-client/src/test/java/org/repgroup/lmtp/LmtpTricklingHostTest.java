@@ -12,10 +12,8 @@ import org.junit.jupiter.api.Timeout;
 import org.repgroup.core.AffinityCache;
 import org.repgroup.core.AttemptRecord;
 import org.repgroup.core.FailoverPolicy;
-import org.repgroup.core.HostAddress;
 import org.repgroup.core.ReplicationGroup;
 import org.repgroup.core.RepgroupResources;
-import org.repgroup.core.StoreHostList;
 import org.repgroup.core.StoreUnavailableException;
 
 /**
@@ -53,14 +51,6 @@ class LmtpTricklingHostTest {
     return h;
   }
 
-  static ReplicationGroup group(ScriptedLmtpHost... hosts) {
-    List<HostAddress> list = new ArrayList<>();
-    for (ScriptedLmtpHost h : hosts) {
-      list.add(h.address());
-    }
-    return ReplicationGroup.builder("g", new StoreHostList(list)).build();
-  }
-
   DeliveryResult deliver(ReplicationGroup g) throws Exception {
     return client.deliver(g, "sender@example.com", List.of("alice@example.com"), MessageSource.of(MESSAGE));
   }
@@ -78,7 +68,7 @@ class LmtpTricklingHostTest {
     client.close();
     client = LmtpFailoverClient.builder(resources).policy(patient).build();
 
-    DeliveryResult r = deliver(group(trickling, healthy));
+    DeliveryResult r = deliver(ScriptedLmtpHost.group(trickling, healthy));
 
     assertThat(r.allDelivered()).isTrue();
     assertThat(r.host()).isEqualTo(healthy.address());
@@ -94,7 +84,7 @@ class LmtpTricklingHostTest {
     ScriptedLmtpHost trickling = host().trickle("LHLO", TRICKLE);
     ScriptedLmtpHost healthy = host();
 
-    DeliveryResult r = deliver(group(trickling, healthy));
+    DeliveryResult r = deliver(ScriptedLmtpHost.group(trickling, healthy));
 
     assertThat(r.host()).isEqualTo(healthy.address());
     assertThat(r.trace().elapsed()).isLessThan(Duration.ofMillis(1500));
@@ -106,7 +96,7 @@ class LmtpTricklingHostTest {
     ScriptedLmtpHost trickling = host().trickle("RCPT", TRICKLE);
     ScriptedLmtpHost healthy = host();
 
-    DeliveryResult r = deliver(group(trickling, healthy));
+    DeliveryResult r = deliver(ScriptedLmtpHost.group(trickling, healthy));
 
     assertThat(r.host()).isEqualTo(healthy.address());
     assertThat(r.trace().elapsed()).isLessThan(Duration.ofMillis(1500));
@@ -121,7 +111,7 @@ class LmtpTricklingHostTest {
     ScriptedLmtpHost trickling = host().trickle("MAIL", TRICKLE);
     ScriptedLmtpHost healthy = host();
 
-    DeliveryResult r = deliver(group(trickling, healthy));
+    DeliveryResult r = deliver(ScriptedLmtpHost.group(trickling, healthy));
 
     assertThat(r.host()).isEqualTo(healthy.address());
     AttemptRecord first = r.trace().attempts().get(0);
@@ -138,7 +128,7 @@ class LmtpTricklingHostTest {
     ScriptedLmtpHost trickling = host().trickle(ScriptedLmtpHost.GREETING, TRICKLE);
 
     StoreUnavailableException e = org.junit.jupiter.api.Assertions.assertThrows(StoreUnavailableException.class,
-        () -> deliver(group(trickling)));
+        () -> deliver(ScriptedLmtpHost.group(trickling)));
 
     assertThat(e.trace().attempts().get(0).detail()).contains("greeting").contains("sent no complete reply in 500 ms");
     assertThat(e.trace().elapsed()).as("the greeting's budget, not the 8 s deadline").isLessThan(Duration.ofSeconds(3));
@@ -152,7 +142,7 @@ class LmtpTricklingHostTest {
     ScriptedLmtpHost flooding = host().reply("MAIL", "250 " + "x".repeat(5000));
     ScriptedLmtpHost healthy = host();
 
-    DeliveryResult r = deliver(group(flooding, healthy));
+    DeliveryResult r = deliver(ScriptedLmtpHost.group(flooding, healthy));
 
     assertThat(r.host()).isEqualTo(healthy.address());
     assertThat(r.trace().attempts()).anySatisfy(a -> {
@@ -165,7 +155,7 @@ class LmtpTricklingHostTest {
   void serverTextInResultsIsPrintable() throws Exception {
     ScriptedLmtpHost h = host().reply("RCPT", "550 5.1.1 \u001b[31mno such user\u0007");
 
-    DeliveryResult r = deliver(group(h));
+    DeliveryResult r = deliver(ScriptedLmtpHost.group(h));
 
     RecipientResult alice = r.recipient("alice@example.com");
     assertThat(alice.status()).isEqualTo(RecipientStatus.PERMANENT_FAILURE);
@@ -177,7 +167,7 @@ class LmtpTricklingHostTest {
     ScriptedLmtpHost h = host().reply("LHLO", "554 5.0.0 \u001b]0;owned\u0007");
 
     StoreUnavailableException e = org.junit.jupiter.api.Assertions.assertThrows(StoreUnavailableException.class,
-        () -> deliver(group(h)));
+        () -> deliver(ScriptedLmtpHost.group(h)));
 
     assertThat(e.getMessage()).contains("LHLO refused: 554 5.0.0 \\x1b]0;owned\\x07").doesNotContain("\u001b");
   }

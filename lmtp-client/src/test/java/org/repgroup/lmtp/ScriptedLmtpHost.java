@@ -10,6 +10,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -19,6 +20,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.repgroup.core.HostAddress;
+import org.repgroup.core.StoreHostList;
+import org.repgroup.core.ReplicationGroup;
 
 /**
  * A small LMTP server for the misbehaviours the testkit does not stage: a reply
@@ -66,6 +69,15 @@ final class ScriptedLmtpHost implements AutoCloseable {
   }
 
   /** A host listening on 127.0.0.1 and an ephemeral port. */
+  /** A group named "g" listing {@code hosts} in order. */
+  static ReplicationGroup group(ScriptedLmtpHost... hosts) {
+    List<HostAddress> list = new ArrayList<>();
+    for (ScriptedLmtpHost h : hosts) {
+      list.add(h.address());
+    }
+    return ReplicationGroup.builder("g", new StoreHostList(list)).build();
+  }
+
   static ScriptedLmtpHost start() throws IOException {
     return new ScriptedLmtpHost();
   }
