@@ -1135,9 +1135,9 @@ class ChaosMatrixTest {
     ReplicationGroup rg = g.replicationGroup(Protocol.ENS);
     HostAddress slow = g.node(0).address(Protocol.ENS);
     g.node(0).ens().setFault(Fault.slow(Duration.ofMillis(60)));
-    // A stagger well above the slow host's 60 ms: it is slow, not silent, and a cold client's first
-    // call must not be staggered away from it.
-    FailoverPolicy policy = ENS_POLICY.toBuilder().slowHostProbeEvery(4).stagger(Duration.ofMillis(500)).build();
+    // A stagger far above the slow host's 60 ms: it is slow, not silent, and a cold client's first
+    // call must not be staggered away from it (500 ms was once not enough on a heavily loaded machine).
+    FailoverPolicy policy = ENS_POLICY.toBuilder().slowHostProbeEvery(4).stagger(Duration.ofSeconds(2)).build();
 
     // Latencies are learnt from the subscriptions themselves: the slow first host serves until a
     // probe subscription measures another host.
