@@ -8,6 +8,8 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import org.repgroup.core.HostAddress;
 
 /**
@@ -41,6 +43,9 @@ final class PreparedLmtpResponder implements AutoCloseable {
 
   private final ServerSocket server;
   private final Thread acceptor;
+  private final Object connections = new Object();
+  private int open;
+  private int accepted;
 
   /** Listens on an ephemeral port of 127.0.0.1. */
   PreparedLmtpResponder() throws IOException {
@@ -58,11 +63,59 @@ final class PreparedLmtpResponder implements AutoCloseable {
     while (!server.isClosed()) {
       try {
         Socket s = server.accept();
-        Thread t = new Thread(() -> serve(s), "prepared-lmtp");
+        synchronized (connections) {
+          open++;
+          accepted++;
+          connections.notifyAll();
+        }
+        Thread t = new Thread(() -> serveCounted(s), "prepared-lmtp");
         t.setDaemon(true);
         t.start();
       } catch (IOException e) {
         return;
+      }
+    }
+  }
+
+  /** Connections open now (accepted, not yet seen closed by the client or this side). */
+  int openConnections() {
+    synchronized (connections) {
+      return open;
+    }
+  }
+
+  /** Connections accepted since start. */
+  int acceptedConnections() {
+    synchronized (connections) {
+      return accepted;
+    }
+  }
+
+  /**
+   * Waits until exactly {@code expected} connections are open, at most {@code timeout};
+   * true when they are.
+   */
+  boolean awaitOpenConnections(int expected, Duration timeout) throws InterruptedException {
+    long end = System.nanoTime() + timeout.toNanos();
+    synchronized (connections) {
+      while (open != expected) {
+        long left = end - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        TimeUnit.NANOSECONDS.timedWait(connections, left);
+      }
+      return true;
+    }
+  }
+
+  private void serveCounted(Socket s) {
+    try {
+      serve(s);
+    } finally {
+      synchronized (connections) {
+        open--;
+        connections.notifyAll();
       }
     }
   }
