@@ -364,7 +364,7 @@ public final class FailoverOperation<T> implements AttemptRun.Owner, AttemptLaun
     HostAddress to = group.resolve(ref.target(), protocol);
     ReferralRules.Decision d = ReferralRules.decide(new ReferralRules.Referral(group.name(),
         intent.followsReferrals(), group.mayReferTo(to, protocol), r.target.chainThroughHere(), to,
-        queue.state(to), policy.maxReferralHops()));
+        queue.state(to), policy.maxReferralHops(), attemptFailed));
     String detail = "referral to " + to + (ref.detail().isEmpty() ? "" : ": " + ref.detail());
     if (d instanceof ReferralRules.AwaitRunning) {
       trail.attemptEnded(r, AttemptRecord.Kind.REFERRAL, "referral to " + to + ", already being tried", null);

@@ -13,7 +13,12 @@ import org.repgroup.core.HostAddress;
  *   <li>only to members of the group or allow-listed hosts, so a referral never
  *       carries credentials to an arbitrary host;</li>
  *   <li>a <em>loop</em> is a cycle of referrals each followed in one chain (A
- *       says B, B says A, or a host naming itself): it ends the operation;</li>
+ *       says B, B says A, or a host naming itself). Among hosts that all answer it
+ *       is a misconfiguration and ends the operation. Once a host has failed in
+ *       this operation the group is in a transition (an election, a restart: a
+ *       restarted replica names the new master while the new master still names
+ *       the old one), so the loop is not followed and the pass goes on; the
+ *       passes that follow wait the transition out like any other;</li>
  *   <li>a referral to a host that already <em>failed</em> in this pass is a stale
  *       pointer (a replica still naming a dead master): not followed, next host.
  *       Revisiting a host that referred elsewhere earlier in the pass, in another
@@ -48,9 +53,10 @@ public final class ReferralRules {
    * @param target the referral's target, port filled in
    * @param targetState where the target stands in this pass
    * @param maxHops the hop limit of one chain
+   * @param inTransition whether a host has failed (unavailable) earlier in this operation
    */
   public record Referral(String group, boolean follows, boolean allowed, List<HostAddress> chain, HostAddress target,
-      TargetState targetState, int maxHops) {
+      TargetState targetState, int maxHops, boolean inTransition) {
     /** Copies the chain. */
     public Referral {
       chain = List.copyOf(chain);
@@ -92,6 +98,10 @@ public final class ReferralRules {
       return new NotFollowed("referral to " + r.target() + " refused: not in group " + r.group() + " and not allowed");
     }
     if (r.chain().contains(r.target())) {
+      if (r.inTransition()) {
+        return new NotFollowed("not followed: referral loop (" + r.target() + " already referred in this chain)"
+            + " while a host is failing: a transition, next host");
+      }
       return new Stop(FailureKind.REFERRAL_LOOP, "referral loop: " + r.target() + " already referred in this chain");
     }
     if (r.targetState() == TargetState.FAILED) {

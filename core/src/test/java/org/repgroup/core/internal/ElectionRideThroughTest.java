@@ -97,6 +97,30 @@ class ElectionRideThroughTest {
   }
 
   @Test
+  void crossedPointersWhileTheOldMasterRestartsAreWaitedOutNotCalledALoop() throws Exception {
+    // Seen in a Dovecot rolling upgrade: the old master H1 restarts at 1 s as a replica naming H2
+    // while H2 still names H1 until the election ends at 3 s. H1 -> H2 -> H1 is a loop for two
+    // seconds: a transition (H1 failed earlier in this operation), not a misconfiguration.
+    long restart = t0 + Duration.ofSeconds(1).toNanos();
+    long end = t0 + Duration.ofSeconds(3).toNanos();
+    ScriptedAttempt a = new ScriptedAttempt()
+        .on(H1, ctx -> clock.read() < restart ? AttemptOutcome.unavailable("connection refused", null)
+            : AttemptOutcome.referral(H2, "NO [REFERRAL imap://h2/]"))
+        .on(H2, ctx -> clock.read() < end ? AttemptOutcome.referral(H1, "NO [REFERRAL imap://h1/]")
+            : AttemptOutcome.success("served by the new master"))
+        .on(H3, ctx -> AttemptOutcome.referral(clock.read() < end ? H1 : H2, "NO [REFERRAL]"));
+
+    FailoverResult<String> r = runOnTheClock(a);
+
+    assertThat(r).isInstanceOf(FailoverResult.Served.class);
+    FailoverResult.Served<String> s = (FailoverResult.Served<String>) r;
+    assertThat(s.host()).isEqualTo(H2);
+    assertThat(s.trace().elapsed()).isBetween(Duration.ofSeconds(3), Duration.ofMillis(4000));
+    assertThat(s.trace().attempts()).as("the crossed pointers were met and not followed round")
+        .anyMatch(x -> x.detail().contains("referral loop") && x.detail().contains("not followed"));
+  }
+
+  @Test
   void electionEndingInsideTheLastBackOffBeforeTheDeadlineIsStillRiddenThrough() throws Exception {
     // Passes at 0, 0.1, 0.3, 0.7, 1.5, 2.5 ... 9.5 s; at 9.5 s the 1 s back-off would outlast the
     // deadline. Giving up there would waste the last half second: the pass halfway, at 9.75 s,

@@ -22,7 +22,7 @@ class ReferralRulesTest {
 
   static Stream<Arguments> table() {
     return Stream.of(
-        // what, follows, allowed, chain (referrer last), target, target's state, expected
+        // what, follows, allowed, chain (referrer last), target, target's state, expected (no host failed yet)
         row("a writer follows a replica to the master", true, true, List.of(A), B, TargetState.NOT_TRIED, "follow"),
         row("a client that never follows moves on", false, true, List.of(A), B, TargetState.NOT_TRIED, "next"),
         row("a stranger is refused, next host", true, false, List.of(A), B, TargetState.NOT_TRIED, "next"),
@@ -38,19 +38,35 @@ class ReferralRulesTest {
         row("second hop with a limit of 2 is followed", true, true, List.of(A, B), C, TargetState.NOT_TRIED,
             "follow"),
         row("a loop is a loop even past the hop limit", true, true, List.of(A, B, C), A, TargetState.REFERRED,
-            "stop:REFERRAL_LOOP"));
+            "stop:REFERRAL_LOOP"),
+        // once a host has failed in the operation (an election, a restart), pointers cross for a while
+        inTransition(row("a loop while a host is failing: not followed, next host", true, true, List.of(A, B), A,
+            TargetState.REFERRED, "next")),
+        inTransition(row("a host naming itself while a host is failing: next host", true, true, List.of(A), A,
+            TargetState.REFERRED, "next")),
+        inTransition(row("a plain referral while a host is failing is followed", true, true, List.of(A), B,
+            TargetState.NOT_TRIED, "follow")),
+        inTransition(row("the hop limit holds while a host is failing", true, true, List.of(A, B, C), D,
+            TargetState.NOT_TRIED, "stop:REFERRAL_HOP_LIMIT")));
   }
 
   static Arguments row(String what, boolean follows, boolean allowed, List<HostAddress> chain, HostAddress target,
       TargetState state, String expected) {
-    return Arguments.of(what, follows, allowed, chain, target, state, expected);
+    return Arguments.of(what, follows, allowed, chain, target, state, expected, false);
+  }
+
+  static Arguments inTransition(Arguments row) {
+    Object[] a = row.get().clone();
+    a[a.length - 1] = true;
+    return Arguments.of(a);
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("table")
   void decides(String what, boolean follows, boolean allowed, List<HostAddress> chain, HostAddress target,
-      TargetState state, String expected) {
-    Decision d = ReferralRules.decide(new ReferralRules.Referral("store1", follows, allowed, chain, target, state, 2));
+      TargetState state, String expected, boolean transition) {
+    Decision d = ReferralRules.decide(new ReferralRules.Referral("store1", follows, allowed, chain, target, state, 2,
+        transition));
 
     assertThat(label(d)).isEqualTo(expected);
   }
@@ -58,8 +74,9 @@ class ReferralRulesTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("table")
   void everyRefusalSaysWhy(String what, boolean follows, boolean allowed, List<HostAddress> chain,
-      HostAddress target, TargetState state, String expected) {
-    Decision d = ReferralRules.decide(new ReferralRules.Referral("store1", follows, allowed, chain, target, state, 2));
+      HostAddress target, TargetState state, String expected, boolean transition) {
+    Decision d = ReferralRules.decide(new ReferralRules.Referral("store1", follows, allowed, chain, target, state, 2,
+        transition));
 
     if (d instanceof ReferralRules.NotFollowed n) {
       assertThat(n.reason()).isNotBlank();
@@ -71,7 +88,7 @@ class ReferralRulesTest {
   @org.junit.jupiter.api.Test
   void strangerRefusalNamesTheGroup() {
     Decision d = ReferralRules.decide(new ReferralRules.Referral("store1", true, false, List.of(A),
-        HostAddress.of("x.example.com", 143), TargetState.NOT_TRIED, 3));
+        HostAddress.of("x.example.com", 143), TargetState.NOT_TRIED, 3, false));
 
     assertThat(((ReferralRules.NotFollowed) d).reason())
         .isEqualTo("referral to x.example.com:143 refused: not in group store1 and not allowed");
