@@ -8,7 +8,6 @@ import java.io.Writer;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -515,8 +514,9 @@ public final class DovecotGroup implements AutoCloseable {
       Files.getFileAttributeView(mail, java.nio.file.attribute.PosixFileAttributeView.class)
           .setGroup(lookup.lookupPrincipalByGroupName("dovecot"));
       int[][] ports = new int[count][3];
+      int[] all = LoopbackPorts.free(3 * count);
       for (int i = 0; i < count; i++) {
-        ports[i] = freePorts(3);
+        ports[i] = java.util.Arrays.copyOfRange(all, 3 * i, 3 * i + 3);
       }
       String uid = idOf("-u");
       String gid = idOf("-g");
@@ -620,23 +620,6 @@ public final class DovecotGroup implements AutoCloseable {
           break;
         }
       }
-    }
-
-    private static int[] freePorts(int n) throws IOException {
-      int[] ports = new int[n];
-      List<ServerSocket> held = new ArrayList<>();
-      try {
-        for (int i = 0; i < n; i++) {
-          ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-          held.add(s);
-          ports[i] = s.getLocalPort();
-        }
-      } finally {
-        for (ServerSocket s : held) {
-          s.close();
-        }
-      }
-      return ports;
     }
 
     private static String idOf(String flag) throws IOException {
