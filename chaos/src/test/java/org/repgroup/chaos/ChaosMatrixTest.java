@@ -653,7 +653,9 @@ class ChaosMatrixTest {
     }
 
     assertThat(deadAttempts.get()).as("attempts on the dead master").isEqualTo(1);
-    assertThat(shared.counters().snapshot().discoveriesJoined()).as("the others joined one discovery").isPositive();
+    // Whether any write joined the discovery depends on how many were in flight when it ran (a loaded run had
+    // the pool's threads start after it had ended: 0 joined, every write served, one dead-master attempt).
+    // The single attempt above is the promise; joining itself is pinned with latches in FailoverEngineTest.
     List<Long> accepted = ((ScriptedServer) a.server(g.node(1))).acceptTimes();
     long windowNanos = Duration.ofMillis(200).toNanos();
     int worst = 0;
