@@ -36,6 +36,13 @@ class BurlFetcherTest {
    */
   final BurlFetcher oneAtATime = BurlFetcher.builder(resources, new Credentials("submitter", "subpass"))
       .policy(POLICY.toBuilder().stagger(Duration.ZERO).build()).build();
+  /**
+   * Speed ordering off: reads also order by speed, and a master's first fetch (login and URLFETCH, cold
+   * code) can measure more than 15 ms above the replicas' one-round-trip referrals, which puts it after
+   * them. Tests pinning the last-good rule alone use this; speed ordering has its own tests.
+   */
+  final BurlFetcher bySuccessOnly = BurlFetcher.builder(resources, new Credentials("submitter", "subpass"))
+      .policy(POLICY.toBuilder().slowHostFactor(0).build()).build();
 
   @AfterEach
   void tearDown() {
@@ -86,11 +93,6 @@ class BurlFetcherTest {
 
   @Test
   void lastGoodHostIsUsedFirstNextTime() throws Exception {
-    // Reads order by speed too: node 2's first fetch (login and URLFETCH, cold code) can measure
-    // more than 15 ms above the replicas' one-round-trip referrals, and then it goes after them.
-    // That rule has its own tests; this one pins the last-good rule alone.
-    BurlFetcher bySuccessOnly = BurlFetcher.builder(resources, new Credentials("submitter", "subpass"))
-        .policy(POLICY.toBuilder().slowHostFactor(0).build()).build();
     try (SimulatedReplicationGroup g = group(2)) {
       readAll(bySuccessOnly.fetch(g.replicationGroup(Protocol.IMAP), URL));
       int before = g.node(0).imap().connectionCount();
