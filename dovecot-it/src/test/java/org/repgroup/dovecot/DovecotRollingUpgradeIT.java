@@ -1,4 +1,4 @@
-package org.repgroup.chaos;
+package org.repgroup.dovecot;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
