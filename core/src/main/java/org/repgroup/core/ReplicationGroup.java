@@ -3,6 +3,7 @@ package org.repgroup.core;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -99,18 +100,25 @@ public final class ReplicationGroup {
    * the group's port filled in. Empty when {@code address} is not a member.
    */
   public Optional<HostAddress> listedEntry(HostAddress address, Protocol protocol) {
-    HostAddress target = resolve(address, protocol);
-    for (HostAddress h : hosts.hosts()) {
-      if (resolve(h, protocol).equals(target)) {
-        return Optional.of(h);
-      }
-    }
-    return Optional.empty();
+    return Optional.ofNullable(listedOrNull(address, protocol));
   }
 
   /** True when {@code address} (port filled in for {@code protocol}) is one of the group's hosts. */
   public boolean isMember(HostAddress address, Protocol protocol) {
-    return listedEntry(address, protocol).isPresent();
+    return listedOrNull(address, protocol) != null;
+  }
+
+  // Asked several times per operation: an indexed loop, no iterator.
+  private HostAddress listedOrNull(HostAddress address, Protocol protocol) {
+    HostAddress target = resolve(address, protocol);
+    List<HostAddress> listed = hosts.hosts();
+    for (int i = 0; i < listed.size(); i++) {
+      HostAddress h = listed.get(i);
+      if (resolve(h, protocol).equals(target)) {
+        return h;
+      }
+    }
+    return null;
   }
 
   /**

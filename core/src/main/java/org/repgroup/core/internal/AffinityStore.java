@@ -59,7 +59,7 @@ public final class AffinityStore {
   private final Cache<HostAddress, double[]> latency;
   private final Cache<String, AtomicLong> reads;
   /** Per host, a sequence number taken when it last answered ({@link #markUp}). */
-  private final Cache<HostAddress, Long> lastAnswer;
+  private final Cache<HostAddress, AtomicLong> lastAnswer;
   private final DiscoveryFlights flights = new DiscoveryFlights();
   private final Duration stabilityWindow;
   /** Groups the engine asked about, by key: the name as the engine gave it. */
@@ -71,11 +71,12 @@ public final class AffinityStore {
       double connectionsPerSecond, int connectionBurst, Duration stabilityWindow) {
     this.ticker = ticker;
     this.recheckNanos = recheckInterval.toNanos();
-    this.masters = new SequencedHostCache(newCache(ticker, entryTtl, maximumSize), ticker);
-    this.lastGoodHosts = new SequencedHostCache(newCache(ticker, entryTtl, maximumSize), ticker);
+    this.masters = new SequencedHostCache(ticker, entryTtl, maximumSize);
+    this.lastGoodHosts = new SequencedHostCache(ticker, entryTtl, maximumSize);
     // A down mark is kept well past its recheck time so the single recheck can be handed out.
     this.downMarks = newCache(ticker, recheckInterval.multipliedBy(10).plus(entryTtl), maximumSize);
-    this.lastAnswer = newCache(ticker, recheckInterval.multipliedBy(10).plus(entryTtl), maximumSize);
+    // Kept while the host is asked about: updated in place on every answer, no write to the map.
+    this.lastAnswer = seenCache(ticker, recheckInterval.multipliedBy(10).plus(entryTtl), maximumSize);
     this.connectionsPerSecond = connectionsPerSecond;
     this.burstNanos = connectionsPerSecond == 0 ? 0 : (long) (connectionBurst * 1e9 / connectionsPerSecond);
     this.connectionSchedule = newCache(ticker, Duration.ofMinutes(1), maximumSize);
@@ -149,8 +150,13 @@ public final class AffinityStore {
 
   /** The cached master of {@code group}, if any. */
   public Optional<CachedHost> master(String group) {
+    return Optional.ofNullable(masterOrNull(group));
+  }
+
+  /** {@link #master}, or {@code null}: the engine's read on every operation, without an Optional. */
+  CachedHost masterOrNull(String group) {
     seeGroup(group);
-    return masters.get(group);
+    return masters.getOrNull(group);
   }
 
   /**
@@ -177,8 +183,13 @@ public final class AffinityStore {
 
   /** The last host that served a read-only intent for {@code group}, if any. */
   public Optional<CachedHost> lastGoodHost(String group) {
+    return Optional.ofNullable(lastGoodHostOrNull(group));
+  }
+
+  /** {@link #lastGoodHost}, or {@code null}. */
+  CachedHost lastGoodHostOrNull(String group) {
     seeGroup(group);
-    return lastGoodHosts.get(group);
+    return lastGoodHosts.getOrNull(group);
   }
 
   /** Records the last good host for read-only intents; same sequence rule as {@link #recordMaster}. */
@@ -242,8 +253,8 @@ public final class AffinityStore {
    * others meanwhile), not a sign the host is down.
    */
   public boolean answeredSince(HostAddress host, long sequence) {
-    Long answered = lastAnswer.getIfPresent(host);
-    return answered != null && answered > sequence;
+    AtomicLong answered = lastAnswer.getIfPresent(host);
+    return answered != null && answered.get() > sequence;
   }
 
   /**
@@ -253,7 +264,7 @@ public final class AffinityStore {
    * @return true when the host had a mark
    */
   public boolean markUp(HostAddress host) {
-    lastAnswer.put(host, nextSequence());
+    lastAnswer.get(host, h -> new AtomicLong()).accumulateAndGet(nextSequence(), Math::max);
     if (downMarks.getIfPresent(host) == null) {
       return false;
     }

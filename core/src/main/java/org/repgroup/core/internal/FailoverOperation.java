@@ -116,8 +116,7 @@ public final class FailoverOperation<T> implements AttemptRun.Owner, AttemptLaun
     synchronized (this) {
       launcher.starting(true);
       deadlineTimer = scheduler.schedule(policy.deadline(), this::onDeadline);
-      HostAddress trusted = intent.needsMaster() ? state.trustedMaster(policy.masterTrust().toNanos()).orElse(null)
-          : null;
+      HostAddress trusted = intent.needsMaster() ? state.trustedMaster(policy.masterTrust().toNanos()) : null;
       flight.trust(trusted);
       boolean discover = intent.needsMaster() ? trusted == null : !state.goodHostKnown();
       if (discover) {

@@ -63,10 +63,10 @@ final class GroupState {
    */
   HostOrder.Plan planPass(HostAddress discovered, boolean hasProber, FailoverPolicy policy) {
     List<HostOrder.Entry> hosts = entries();
-    Optional<HostAddress> preferred = discovered != null ? group.listedEntry(discovered, protocol) : preferred();
+    HostAddress preferred = discovered != null ? group.listedEntry(discovered, protocol).orElse(null) : preferred();
     boolean probeRead = !writer && policy.slowHostFactor() > 0 && probeRead(policy.slowHostProbeEvery());
-    Optional<HostOrder.Entry> preferredEntry = preferred.isEmpty() ? Optional.empty()
-        : Optional.of(new HostOrder.Entry(preferred.get(), group.resolve(preferred.get(), protocol)));
+    Optional<HostOrder.Entry> preferredEntry = preferred == null ? Optional.empty()
+        : Optional.of(new HostOrder.Entry(preferred, group.resolve(preferred, protocol)));
     return HostOrder.plan(new HostOrder.Inputs(hosts, preferredEntry, !writer, hasProber,
         policy.slowHostFactor(), probeRead), this::view);
   }
@@ -74,8 +74,9 @@ final class GroupState {
   /** The group's hosts for this protocol, in list order. */
   List<HostOrder.Entry> entries() {
     List<HostOrder.Entry> hosts = new ArrayList<>(group.hosts().size());
-    for (HostAddress h : group.hosts().hosts()) {
-      hosts.add(new HostOrder.Entry(h, group.resolve(h, protocol)));
+    List<HostAddress> listed = group.hosts().hosts();
+    for (int i = 0; i < listed.size(); i++) {
+      hosts.add(new HostOrder.Entry(listed.get(i), group.resolve(listed.get(i), protocol)));
     }
     return hosts;
   }
@@ -119,29 +120,34 @@ final class GroupState {
     }
   }
 
-  /** The cached master (writers) or last good host (readers), as listed in the group. */
-  Optional<HostAddress> preferred() {
-    Optional<CachedHost> cached = writer ? store.master(group.name()) : store.lastGoodHost(group.name());
-    return cached.flatMap(c -> group.listedEntry(c.host(), protocol));
+  // The reads below run on every operation: nullable values rather than an Optional per call.
+
+  /** The cached master (writers) or last good host (readers), as listed in the group, or {@code null}. */
+  HostAddress preferred() {
+    CachedHost cached = writer ? store.masterOrNull(group.name()) : store.lastGoodHostOrNull(group.name());
+    return cached == null ? null : group.listedEntry(cached.host(), protocol).orElse(null);
   }
 
-  /** The cached master, resolved, when a success confirmed it less than {@code trustNanos} ago and it is up. */
-  Optional<HostAddress> trustedMaster(long trustNanos) {
-    Optional<CachedHost> cached = store.master(group.name());
-    if (cached.isEmpty() || !cached.get().confirmed() || group.listedEntry(cached.get().host(), protocol).isEmpty()) {
-      return Optional.empty();
+  /**
+   * The cached master, resolved, when a success confirmed it less than {@code trustNanos} ago and it is
+   * up; else {@code null}.
+   */
+  HostAddress trustedMaster(long trustNanos) {
+    CachedHost cached = store.masterOrNull(group.name());
+    if (cached == null || !cached.confirmed() || !group.isMember(cached.host(), protocol)) {
+      return null;
     }
-    HostAddress resolved = group.resolve(cached.get().host(), protocol);
+    HostAddress resolved = group.resolve(cached.host(), protocol);
     // Confirmation times are on the store's clock, which may differ from the resources' clock.
-    boolean fresh = store.ticker().read() - cached.get().confirmedAtNanos() < trustNanos;
-    return fresh && store.health(resolved) == HostHealth.UP ? Optional.of(resolved) : Optional.empty();
+    boolean fresh = store.ticker().read() - cached.confirmedAtNanos() < trustNanos;
+    return fresh && store.health(resolved) == HostHealth.UP ? resolved : null;
   }
 
   /** True when readers have a last good host of this group that is listed and not marked down. */
   boolean goodHostKnown() {
-    Optional<CachedHost> cached = store.lastGoodHost(group.name());
-    return cached.isPresent() && group.listedEntry(cached.get().host(), protocol).isPresent()
-        && store.health(group.resolve(cached.get().host(), protocol)) == HostHealth.UP;
+    CachedHost cached = store.lastGoodHostOrNull(group.name());
+    return cached != null && group.isMember(cached.host(), protocol)
+        && store.health(group.resolve(cached.host(), protocol)) == HostHealth.UP;
   }
 
   /** {@code resolved} served the operation (an attempt that started at {@code sequence}). */
@@ -153,8 +159,8 @@ final class GroupState {
     }
     HostAddress listed = entry.get();
     if (writer) {
-      Optional<CachedHost> before = store.master(group.name());
-      HostAddress previous = before.isPresent() ? before.get().host() : null;
+      CachedHost before = store.masterOrNull(group.name());
+      HostAddress previous = before == null ? null : before.host();
       if (store.recordMaster(group.name(), listed, sequence, true)) {
         listener.masterChanged(group.name(), previous, listed);
       }
@@ -165,7 +171,8 @@ final class GroupState {
 
   /** A followed referral names {@code target}: it replaces the cached master as a hint, in one step. */
   void masterHint(HostAddress listedTarget, long sequence) {
-    HostAddress previous = store.master(group.name()).map(CachedHost::host).orElse(null);
+    CachedHost before = store.masterOrNull(group.name());
+    HostAddress previous = before == null ? null : before.host();
     if (store.recordMaster(group.name(), listedTarget, sequence, false)) {
       listener.masterChanged(group.name(), previous, listedTarget);
     }

@@ -23,8 +23,8 @@ final class PassQueue {
   // The pass is the deque (referral targets and next addresses, put in front) followed by the rest of
   // the planned candidates from `next` on; a candidate becomes a Target only when it is reached. What
   // the pass has seen is kept in small arrays: a pass touches a handful of hosts, and the usual one
-  // (the cached master answers) touches one.
-  private final Deque<Target> queue = new ArrayDeque<>(2);
+  // (the cached master answers) touches one, and never needs the deque: it is made at the first addFirst.
+  private Deque<Target> queue;
   private List<HostOrder.Entry> candidates = List.of();
   private int next;
   private HostAddress[] stateHosts;
@@ -37,7 +37,9 @@ final class PassQueue {
 
   /** A new pass over {@code candidates}. */
   void reset(List<HostOrder.Entry> candidates, Set<HostAddress> claims) {
-    queue.clear();
+    if (queue != null) {
+      queue.clear();
+    }
     states = 0;
     tried = 0;
     if (stateHosts != null) {
@@ -52,7 +54,14 @@ final class PassQueue {
 
   /** Goes next: a referral target, or a host's next address. */
   void addFirst(Target t) {
-    queue.addFirst(t);
+    front().addFirst(t);
+  }
+
+  private Deque<Target> front() {
+    if (queue == null) {
+      queue = new ArrayDeque<>(2);
+    }
+    return queue;
   }
 
   /** The next host to try, or {@code null}; {@code claimRecheck} claims a due host's recheck. */
@@ -72,7 +81,7 @@ final class PassQueue {
   }
 
   private Target pollFirst() {
-    Target t = queue.pollFirst();
+    Target t = queue == null ? null : queue.pollFirst();
     if (t != null || next >= candidates.size()) {
       return t;
     }
@@ -82,9 +91,11 @@ final class PassQueue {
 
   /** True when a host is left to try. */
   boolean hasNext() {
-    for (Target t : queue) {
-      if (!alreadyTried(t)) {
-        return true;
+    if (queue != null) {
+      for (Target t : queue) {
+        if (!alreadyTried(t)) {
+          return true;
+        }
       }
     }
     for (int i = next; i < candidates.size(); i++) {
@@ -169,13 +180,13 @@ final class PassQueue {
     if (next.addressIndex() >= addresses || queued(next) || wasTried(next.resolved(), next.addressIndex())) {
       return false;
     }
-    queue.addFirst(next);
+    front().addFirst(next);
     return true;
   }
 
   /** True when {@code t} is in the pass still to come (a next address is never a planned candidate). */
   private boolean queued(Target t) {
-    if (queue.contains(t)) {
+    if (queue != null && queue.contains(t)) {
       return true;
     }
     if (t.addressIndex() != 0 || !t.chain().isEmpty()) {
@@ -192,9 +203,11 @@ final class PassQueue {
 
   /** True while another address of {@code host} is queued or {@code running}: not down yet. */
   boolean anotherAddressPending(HostAddress host, Collection<AttemptRun> running) {
-    for (Target t : queue) {
-      if (t.resolved().equals(host) && !wasTried(host, t.addressIndex())) {
-        return true;
+    if (queue != null) {
+      for (Target t : queue) {
+        if (t.resolved().equals(host) && !wasTried(host, t.addressIndex())) {
+          return true;
+        }
       }
     }
     for (int i = next; i < candidates.size(); i++) {

@@ -1,9 +1,12 @@
 package org.repgroup.core.internal;
 
 import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import org.repgroup.core.AffinityCache.CachedHost;
 import org.repgroup.core.HostAddress;
 import org.repgroup.core.time.Ticker;
@@ -11,58 +14,95 @@ import org.repgroup.core.time.Ticker;
 /**
  * One cached host per group (its master, or its last good host), each write carrying the
  * sequence number of the observation behind it: an older observation never overwrites a newer
- * one, and a drop removes only what it saw. Group names are case-insensitive. Part of
- * {@link AffinityStore}.
+ * one, and a drop removes only what it saw. An entry is forgotten {@code ttl} after its last
+ * write. Group names are case-insensitive. Part of {@link AffinityStore}.
+ *
+ * <p>Every served operation writes here, so a write is one compare-and-set on the group's slot
+ * (made once per group), not a write to the Caffeine map, whose {@code compute} and conditional
+ * {@code replace} allocate their machinery per call. Caffeine bounds the slots (size, and a
+ * slot unused for {@code ttl} goes); the time to live of what a slot holds is checked on read.
  */
 final class SequencedHostCache {
 
-  private final Cache<String, CachedHost> cache;
-  private final Ticker ticker;
+  /** What a slot holds: the cached host and when it was written, on the ticker. */
+  private record Written(CachedHost host, long atNanos) {}
 
-  SequencedHostCache(Cache<String, CachedHost> cache, Ticker ticker) {
-    this.cache = cache;
+  /** One group's slot. */
+  private static final class Slot extends AtomicReference<Written> {
+    private static final long serialVersionUID = 1L;
+  }
+
+  private final Cache<String, Slot> slots;
+  private final Ticker ticker;
+  private final long ttlNanos;
+
+  SequencedHostCache(Ticker ticker, Duration ttl, long maximumSize) {
     this.ticker = ticker;
+    this.ttlNanos = ttl.toNanos();
+    this.slots = Caffeine.newBuilder()
+        .ticker(ticker::read)
+        .executor(Runnable::run)
+        .expireAfterAccess(ttl)
+        .maximumSize(maximumSize)
+        .build();
   }
 
   Optional<CachedHost> get(String group) {
-    return Optional.ofNullable(cache.getIfPresent(key(group)));
+    return Optional.ofNullable(getOrNull(group));
+  }
+
+  /** The group's cached host, or {@code null}: the engine's read, without an {@link Optional} per call. */
+  CachedHost getOrNull(String group) {
+    Slot slot = slots.getIfPresent(key(group));
+    return slot == null ? null : live(slot.get(), ticker.read());
   }
 
   /** Records {@code host}, unless a newer observation is cached; true when the host changed. */
   boolean record(String group, HostAddress host, long seq, boolean confirmed) {
     Objects.requireNonNull(host, "host");
-    boolean[] changed = new boolean[1];
+    Slot slot = slots.get(key(group), k -> new Slot());
     long now = ticker.read();
-    cache.asMap().compute(key(group), (k, old) -> {
+    while (true) {
+      Written w = slot.get();
+      CachedHost old = live(w, now);
       if (old != null && old.sequence() > seq) {
-        return old;
-      }
-      changed[0] = old == null || !old.host().equals(host);
-      if (confirmed) {
-        return new CachedHost(host, seq, true, now);
+        return false;
       }
       boolean sameHost = old != null && old.host().equals(host);
-      return sameHost ? new CachedHost(host, seq, old.confirmed(), old.confirmedAtNanos())
+      CachedHost next = confirmed ? new CachedHost(host, seq, true, now)
+          : sameHost ? new CachedHost(host, seq, old.confirmed(), old.confirmedAtNanos())
           : new CachedHost(host, seq, false, Long.MIN_VALUE);
-    });
-    return changed[0];
+      if (slot.compareAndSet(w, new Written(next, now))) {
+        return !sameHost;
+      }
+    }
   }
 
   /** Forgets the group's host if it is {@code host} and was observed no later than {@code seq}. */
   boolean drop(String group, HostAddress host, long seq) {
-    boolean[] dropped = new boolean[1];
-    cache.asMap().computeIfPresent(key(group), (k, old) -> {
-      if (old.host().equals(host) && old.sequence() <= seq) {
-        dropped[0] = true;
-        return null;
+    Slot slot = slots.getIfPresent(key(group));
+    if (slot == null) {
+      return false;
+    }
+    while (true) {
+      Written w = slot.get();
+      CachedHost old = live(w, ticker.read());
+      if (old == null || !old.host().equals(host) || old.sequence() > seq) {
+        return false;
       }
-      return old;
-    });
-    return dropped[0];
+      if (slot.compareAndSet(w, null)) {
+        return true;
+      }
+    }
   }
 
   void clear() {
-    cache.invalidateAll();
+    slots.invalidateAll();
+  }
+
+  /** The host {@code w} holds while it is younger than the time to live, else {@code null}. */
+  private CachedHost live(Written w, long now) {
+    return w != null && now - w.atNanos() < ttlNanos ? w.host() : null;
   }
 
   static String key(String group) {

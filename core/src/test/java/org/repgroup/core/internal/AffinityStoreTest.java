@@ -60,6 +60,87 @@ class AffinityStoreTest {
   }
 
   @Test
+  void cachedMasterReadOftenStillExpiresItsTtlAfterItsLastWrite() {
+    cache.recordMaster("g", H1, cache.nextSequence(), false);
+    for (int minute = 1; minute < 10; minute++) {
+      clock.advance(Duration.ofMinutes(1));
+      assertThat(cache.master("g")).isPresent();
+    }
+
+    clock.advance(Duration.ofMinutes(1));
+
+    assertThat(cache.master("g")).isEmpty();
+  }
+
+  @Test
+  void everyWriteRenewsTheCachedMastersTtl() {
+    cache.recordMaster("g", H1, cache.nextSequence(), true);
+    clock.advance(Duration.ofMinutes(9));
+    cache.recordMaster("g", H1, cache.nextSequence(), true);
+
+    clock.advance(Duration.ofMinutes(9));
+
+    assertThat(cache.master("g")).hasValueSatisfying(m -> assertThat(m.host()).isEqualTo(H1));
+  }
+
+  @Test
+  void anExpiredMastersSequenceNoLongerBlocksAnOlderObservation() {
+    long older = cache.nextSequence();
+    cache.recordMaster("g", H2, cache.nextSequence(), true);
+    clock.advance(Duration.ofMinutes(10));
+
+    assertThat(cache.recordMaster("g", H1, older, true)).isTrue();
+    assertThat(cache.master("g")).hasValueSatisfying(m -> assertThat(m.host()).isEqualTo(H1));
+  }
+
+  @Test
+  void dropRemovesOnlyTheHostItSaw() {
+    cache.recordMaster("g", H1, cache.nextSequence(), true);
+
+    assertThat(cache.dropMaster("g", H2, cache.nextSequence())).isFalse();
+    assertThat(cache.dropMaster("g", H1, cache.nextSequence())).isTrue();
+    assertThat(cache.master("g")).isEmpty();
+    assertThat(cache.dropMaster("g", H1, cache.nextSequence())).isFalse();
+  }
+
+  @Test
+  void concurrentWritersLeaveTheNewestObservation() throws Exception {
+    int writers = 4;
+    int each = 2_000;
+    Thread[] threads = new Thread[writers];
+    long[] last = new long[writers];
+    for (int w = 0; w < writers; w++) {
+      int me = w;
+      threads[w] = new Thread(() -> {
+        for (int i = 0; i < each; i++) {
+          long seq = cache.nextSequence();
+          cache.recordMaster("g", me % 2 == 0 ? H1 : H2, seq, true);
+          last[me] = seq;
+        }
+      });
+      threads[w].start();
+    }
+    for (Thread t : threads) {
+      t.join();
+    }
+    long newest = java.util.Arrays.stream(last).max().orElseThrow();
+
+    assertThat(cache.master("g").orElseThrow().sequence()).isEqualTo(newest);
+  }
+
+  @Test
+  void anAnswerIsRememberedWhileTheHostIsAskedAbout() {
+    long beforeAnswer = cache.nextSequence();
+    cache.markUp(H1);
+    // Past the answer cache's time to live (10 recheck intervals plus the entry TTL), asked about meanwhile.
+    for (int minute = 0; minute < 20; minute++) {
+      clock.advance(Duration.ofMinutes(1));
+      assertThat(cache.answeredSince(H1, beforeAnswer)).isTrue();
+    }
+    assertThat(cache.answeredSince(H1, cache.nextSequence())).isFalse();
+  }
+
+  @Test
   void downMarkLastsTheRecheckInterval() {
     assertThat(cache.markDown(H1, "refused")).isTrue();
     clock.advance(Duration.ofSeconds(29));
