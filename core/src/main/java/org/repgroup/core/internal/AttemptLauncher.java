@@ -10,7 +10,9 @@ import org.repgroup.core.time.Scheduler;
 
 /**
  * Runs an operation's attempts: on the caller's thread for the first attempt of
- * a blocking call (no hand-off unless the stagger starts another host), else on
+ * a blocking call (no hand-off unless the stagger starts another host), and for
+ * the next host started when the caller's own attempt ended (the caller would only
+ * wait otherwise: a failover to the next host costs no hand-off either), else on
  * the attempt threads; after the host's connection-rate turn when it is over
  * its cap (spread by jitter); and always to an outcome — whatever the attempt
  * throws, {@link OutOfMemoryError} from a hostile host included, ends that
@@ -38,6 +40,8 @@ final class AttemptLauncher<T> {
   // Guarded by the owner's lock.
   private boolean starting;
   private boolean callerSlotUsed;
+  /** True while the caller's thread hands in its own attempt's outcome. */
+  private boolean callerHandingIn;
   private AttemptRun callerAttempt;
 
   AttemptLauncher(Attempt<T> attempt, Executor executor, Scheduler scheduler, Owner<T> owner, boolean callerRuns) {
@@ -89,7 +93,8 @@ final class AttemptLauncher<T> {
 
   private boolean submit(AttemptRun r) {
     r.submitted();
-    if (callerRuns && starting && !callerSlotUsed) {
+    if (callerRuns && callerAttempt == null && ((starting && !callerSlotUsed) || callerHandingIn)
+        && !Thread.currentThread().isInterrupted()) {
       callerSlotUsed = true;
       callerAttempt = r;
       return true;
@@ -103,8 +108,35 @@ final class AttemptLauncher<T> {
     }
   }
 
+  /**
+   * Runs {@code r}, an attempt left for the caller, on the caller's thread; a next host
+   * started while its outcome is handed in is left for the caller too ({@link #takeCallerAttempt}).
+   */
+  void runOnCaller(AttemptRun r) {
+    AttemptOutcome<T> outcome = outcomeOf(r);
+    boolean live;
+    synchronized (owner) {
+      callerHandingIn = true;
+      try {
+        live = owner.completed(r, outcome);
+      } finally {
+        callerHandingIn = false;
+      }
+    }
+    if (!live && outcome instanceof AttemptOutcome.Success<T> s) {
+      discard(s.value());
+    }
+  }
+
   /** Runs {@code r} on this thread to its outcome and hands it to the owner. */
   void run(AttemptRun r) {
+    AttemptOutcome<T> outcome = outcomeOf(r);
+    if (!owner.completed(r, outcome) && outcome instanceof AttemptOutcome.Success<T> s) {
+      discard(s.value());
+    }
+  }
+
+  private AttemptOutcome<T> outcomeOf(AttemptRun r) {
     AttemptOutcome<T> outcome;
     try {
       outcome = attempt.attempt(r);
@@ -114,9 +146,7 @@ final class AttemptLauncher<T> {
     } catch (Throwable t) {
       outcome = AttemptOutcome.unavailable(describe(t), t);
     }
-    if (!owner.completed(r, outcome) && outcome instanceof AttemptOutcome.Success<T> s) {
-      discard(s.value());
-    }
+    return outcome;
   }
 
   /** Releases a success that lost the race (off the caller's path). */

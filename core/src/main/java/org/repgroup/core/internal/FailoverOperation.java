@@ -128,14 +128,20 @@ public final class FailoverOperation<T> implements AttemptRun.Owner, AttemptLaun
     }
   }
 
-  /** Runs the attempt {@link #start()} left for the caller, if any (blocking calls only). */
+  /**
+   * Runs the attempts left for the caller (blocking calls only): the one {@link #start()}
+   * left, then each next host started as the caller's attempt ended, until none is left.
+   */
   public void runCallerAttempt() {
-    AttemptRun r;
-    synchronized (this) {
-      r = launcher.takeCallerAttempt();
-    }
-    if (r != null) {
-      launcher.run(r);
+    while (true) {
+      AttemptRun r;
+      synchronized (this) {
+        r = launcher.takeCallerAttempt();
+      }
+      if (r == null) {
+        return;
+      }
+      launcher.runOnCaller(r);
     }
   }
 

@@ -86,7 +86,8 @@ public final class FailoverEngine {
       throws InterruptedException {
     FailoverOperation<T> op = newOperation(group, protocol, intent, attempt, true);
     op.start();
-    // The first attempt runs on this thread: no hand-off unless the stagger starts another host.
+    // Attempts run on this thread (the first, and the next host after each failure): no hand-off unless
+    // the stagger starts another host beside a silent one.
     op.runCallerAttempt();
     try {
       return op.result.get();

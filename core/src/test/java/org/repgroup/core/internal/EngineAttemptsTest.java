@@ -189,4 +189,71 @@ class EngineAttemptsTest {
     assertThat(caller.get(5, TimeUnit.SECONDS)).isInstanceOfSatisfying(FailoverResult.Served.class,
         s -> assertThat(s.host()).isEqualTo(H2));
   }
+
+  // Three hosts of one address each, for the tests of which thread runs what.
+  static final HostAddress A = HostAddress.of("a.example.com", 143);
+  static final HostAddress B = HostAddress.of("b.example.com", 143);
+  static final HostAddress C = HostAddress.of("c.example.com", 143);
+  final ReplicationGroup abc = ReplicationGroup.builder("store2", StoreHostList.of(A, B, C)).build();
+
+  @Test
+  void failoverToTheNextHostRunsOnTheCallersThread() throws Exception {
+    java.util.Map<HostAddress, Thread> ranOn = new java.util.concurrent.ConcurrentHashMap<>();
+    Attempt<String> a = ctx -> {
+      ranOn.put(ctx.host(), Thread.currentThread());
+      return ctx.host().equals(A) ? AttemptOutcome.unavailable("refused", null) : AttemptOutcome.success("on b");
+    };
+
+    FailoverResult<String> r = new FailoverEngine(resources, policy).execute(abc, Protocol.IMAP, Intent.WRITE, a);
+
+    assertThat(r).isInstanceOfSatisfying(FailoverResult.Served.class, s -> assertThat(s.host()).isEqualTo(B));
+    assertThat(ranOn).containsOnlyKeys(A, B);
+    assertThat(ranOn.values()).allSatisfy(t -> assertThat(t).isSameAs(Thread.currentThread()));
+  }
+
+  @Test
+  void followedReferralRunsOnTheCallersThread() throws Exception {
+    java.util.Map<HostAddress, Thread> ranOn = new java.util.concurrent.ConcurrentHashMap<>();
+    Attempt<String> a = ctx -> {
+      ranOn.put(ctx.host(), Thread.currentThread());
+      return ctx.host().equals(A) ? AttemptOutcome.referral(C, "the master") : AttemptOutcome.success("on c");
+    };
+
+    FailoverResult<String> r = new FailoverEngine(resources, policy).execute(abc, Protocol.IMAP, Intent.WRITE, a);
+
+    assertThat(r).isInstanceOfSatisfying(FailoverResult.Served.class, s -> assertThat(s.host()).isEqualTo(C));
+    assertThat(ranOn).containsOnlyKeys(A, C);
+    assertThat(ranOn.values()).allSatisfy(t -> assertThat(t).isSameAs(Thread.currentThread()));
+  }
+
+  @Test
+  void callerStuckInItsSecondHostIsFreedWhenAStaggeredAttemptWins() throws Exception {
+    // A refuses at once; B, run on the caller's thread, stays silent; the stagger starts C on an
+    // attempt thread (never the stuck caller's); C wins and the caller returns C's result.
+    java.util.Map<HostAddress, Thread> ranOn = new java.util.concurrent.ConcurrentHashMap<>();
+    AtomicReference<Thread> callerThread = new AtomicReference<>();
+    Attempt<String> a = ctx -> {
+      ranOn.put(ctx.host(), Thread.currentThread());
+      if (ctx.host().equals(A)) {
+        return AttemptOutcome.unavailable("refused", null);
+      }
+      return ctx.host().equals(B) ? hangUntilCancelled(ctx) : AttemptOutcome.success("on c");
+    };
+    CompletableFuture<FailoverResult<String>> caller = CompletableFuture.supplyAsync(() -> {
+      callerThread.set(Thread.currentThread());
+      try {
+        return new FailoverEngine(resources, policy).execute(abc, Protocol.IMAP, Intent.WRITE, a);
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    await(() -> ranOn.containsKey(B) && clock.pendingTasks() >= 2, "B started and the stagger armed");
+
+    clock.advance(STAGGER);
+
+    assertThat(caller.get(5, TimeUnit.SECONDS)).isInstanceOfSatisfying(FailoverResult.Served.class,
+        s -> assertThat(s.host()).isEqualTo(C));
+    assertThat(ranOn.get(B)).isSameAs(callerThread.get());
+    assertThat(ranOn.get(C)).isNotSameAs(callerThread.get());
+  }
 }
