@@ -40,6 +40,9 @@ final class OperationTrail {
   private List<HostAddress> referralPath;
   private int referralsFollowed;
   private boolean referralSeen;
+  /** The record of the attempt that started first: the host a failover moved away from. */
+  private AttemptRecord firstStarted;
+  private long firstStartedId = Long.MAX_VALUE;
 
   OperationTrail(OperationInfo info, Intent intent, FailoverListener listener) {
     this.info = info;
@@ -64,6 +67,10 @@ final class OperationTrail {
         records.add(firstRecord);
       }
       records.add(rec);
+    }
+    if (run.id >= 0 && run.id < firstStartedId) {
+      firstStartedId = run.id;
+      firstStarted = rec;
     }
     listener.attemptEnd(info, rec);
     if (ATTEMPTS.isDebugEnabled()) {
@@ -114,15 +121,13 @@ final class OperationTrail {
     }
     int count = records == null ? 1 : records.size();
     if (result instanceof FailoverResult.Served<?> s) {
-      // A failover is a move away from some other host; a staggered second try of the host that
-      // served (or its own cancelled twin) is not one.
-      for (AttemptRecord r : recordList()) {
-        if (!r.host().equals(s.host())) {
-          FAILOVER.info("failover group={} protocol={} intent={} from={} to={} why=\"{}\" attempts={} elapsed={}ms",
-              info.group(), info.protocol(), intent, r.host(), s.host(), r.detail(), count,
-              s.trace().elapsed().toMillis());
-          break;
-        }
+      // A failover is a move away from the host the operation tried first. When that host served,
+      // there was none: a staggered attempt it beat (cancelled) or a second address of it is not one.
+      AttemptRecord from = firstStarted;
+      if (from != null && !from.host().equals(s.host())) {
+        FAILOVER.info("failover group={} protocol={} intent={} from={} to={} why=\"{}\" attempts={} elapsed={}ms",
+            info.group(), info.protocol(), intent, from.host(), s.host(), from.detail(), count,
+            s.trace().elapsed().toMillis());
       }
     } else if (result instanceof FailoverResult.Failed<?> f) {
       FAILOVER.info("failed group={} protocol={} intent={} kind={} hosts={} attempts={} elapsed={}ms",

@@ -8,16 +8,22 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.repgroup.core.FailoverPolicy;
+import org.repgroup.core.FailoverResult;
 import org.repgroup.core.HostAddress;
 import org.repgroup.core.Intent;
 import org.repgroup.core.Protocol;
 import org.repgroup.core.ReplicationGroup;
 import org.repgroup.core.RepgroupResources;
 import org.repgroup.core.StoreHostList;
+import org.repgroup.core.spi.Attempt;
+import org.repgroup.core.spi.AttemptContext;
+import org.repgroup.core.spi.AttemptOutcome;
 import org.repgroup.core.spi.FailoverEngine;
 
 /**
@@ -75,5 +81,44 @@ class FailoverLogTest {
 
     assertThat(logLinesFor(name)).filteredOn(l -> l.contains(" INFO ")).singleElement()
         .satisfies(l -> assertThat(l).contains("failed group=" + name, "kind=ALL_UNAVAILABLE"));
+  }
+
+  @Test
+  void staggeredAttemptTheFirstHostBeatIsNoFailover() throws Exception {
+    // H1 answers only once the stagger has started H2; H2 never answers and is cancelled.
+    CountDownLatch h2Started = new CountDownLatch(1);
+    Attempt<String> a = ctx -> {
+      if (ctx.host().equals(H2)) {
+        h2Started.countDown();
+        return hangUntilCancelled(ctx);
+      }
+      h2Started.await(5, TimeUnit.SECONDS);
+      return AttemptOutcome.success("on h1");
+    };
+    FailoverPolicy staggered = policy.toBuilder().stagger(Duration.ofMillis(20)).build();
+
+    FailoverResult<String> r = new FailoverEngine(resources, staggered).execute(group, Protocol.IMAP, Intent.WRITE, a);
+
+    assertThat(((FailoverResult.Served<String>) r).host()).isEqualTo(H1);
+    assertThat(r.trace().attempts()).hasSize(2);
+    assertThat(logLinesFor(name)).noneSatisfy(l -> assertThat(l).contains(" INFO "));
+  }
+
+  @Test
+  void silentFirstHostBeatenByAStaggeredOneIsAFailoverFromIt() throws Exception {
+    Attempt<String> a = ctx -> ctx.host().equals(H1) ? hangUntilCancelled(ctx) : AttemptOutcome.success("on h2");
+    FailoverPolicy staggered = policy.toBuilder().stagger(Duration.ofMillis(20)).build();
+
+    new FailoverEngine(resources, staggered).execute(group, Protocol.IMAP, Intent.WRITE, a);
+
+    assertThat(logLinesFor(name)).filteredOn(l -> l.contains(" INFO ")).singleElement().satisfies(l -> assertThat(l)
+        .contains("from=h1.example.com:143", "to=h2.example.com:143", "why=\"another host answered first\""));
+  }
+
+  static AttemptOutcome<String> hangUntilCancelled(AttemptContext ctx) throws InterruptedException {
+    CountDownLatch cancelled = new CountDownLatch(1);
+    ctx.onCancel(cancelled::countDown);
+    cancelled.await(5, TimeUnit.SECONDS);
+    return AttemptOutcome.unavailable("cancelled", null);
   }
 }
