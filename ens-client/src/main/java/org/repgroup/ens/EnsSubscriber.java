@@ -1,7 +1,10 @@
 package org.repgroup.ens;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -18,6 +21,8 @@ import org.repgroup.core.FailoverPolicy;
  * neither lost nor delivered twice. Between failed connects it waits the engine's
  * retry back-off ({@link org.repgroup.core.spi.FailoverEngine#retryDelay}: the policy's
  * curve, jittered, never above its maximum), continued from one connect to the next.
+ * Close the subscriber when done with it: it closes the subscriptions it started
+ * and ends its stream threads.
  *
  * <pre>{@code
  * EnsSubscriber ens = EnsSubscriber.builder(resources).build();
@@ -27,7 +32,7 @@ import org.repgroup.core.FailoverPolicy;
  * }
  * }</pre>
  */
-public final class EnsSubscriber {
+public final class EnsSubscriber implements AutoCloseable {
 
   /** Default longest silence on an open stream before it counts as broken: 45 s (servers send keep-alives every 15 s). */
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(45);
@@ -44,6 +49,9 @@ public final class EnsSubscriber {
    * where a sixth subscription to one host would time out and mark a healthy host down.
    */
   private final ExecutorService streams;
+  /** The subscriptions started here and not yet ended. */
+  private final Set<Subscription> open = ConcurrentHashMap.newKeySet();
+  private volatile boolean closed;
 
   private EnsSubscriber(Builder b) {
     this.resources = b.resources;
@@ -65,12 +73,44 @@ public final class EnsSubscriber {
     return new Builder(resources);
   }
 
-  /** Starts a subscription; events reach {@code listener} until the subscription is closed. */
+  /**
+   * Starts a subscription; events reach {@code listener} until the subscription (or this
+   * subscriber) is closed.
+   *
+   * @throws IllegalStateException when this subscriber is closed
+   */
   public Subscription subscribe(ReplicationGroup group, EventFilter filter, EnsListener listener) {
     Subscription s = new Subscription(Objects.requireNonNull(group, "group"), Objects.requireNonNull(filter, "filter"),
-        Objects.requireNonNull(listener, "listener"), resources, policy, http, streams, maxEventSize);
+        Objects.requireNonNull(listener, "listener"), resources, policy, http, streams, maxEventSize, open::remove);
+    checkOpen();
+    open.add(s);
+    if (closed) {
+      // Closed meanwhile: close() may have missed this one.
+      open.remove(s);
+      checkOpen();
+    }
     s.start();
     return s;
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("this EnsSubscriber is closed");
+    }
+  }
+
+  /**
+   * Closes every subscription this subscriber started and still open, and ends its stream
+   * threads (at once when idle, else as each stream winds down); it takes no new subscription.
+   * The OkHttp client, a given one included, is left as it is. Closing again does nothing.
+   */
+  @Override
+  public void close() {
+    closed = true;
+    for (Subscription s : List.copyOf(open)) {
+      s.close();
+    }
+    streams.shutdown();
   }
 
   /** Builds an {@link EnsSubscriber}. */

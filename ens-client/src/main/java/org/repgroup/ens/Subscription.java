@@ -3,6 +3,7 @@ package org.repgroup.ens;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Executor;
+import java.util.function.Consumer;
 import okhttp3.OkHttpClient;
 import org.repgroup.core.HostAddress;
 import org.repgroup.core.Protocol;
@@ -37,6 +38,8 @@ public final class Subscription implements AutoCloseable {
   private final OkHttpClient http;
   private final Executor streams;
   private final long maxEventBytes;
+  /** Told once when the subscription ends (closed or rejected): its subscriber stops tracking it. */
+  private final Consumer<Subscription> onEnd;
   private final Sink sink = new Sink();
   private final Object lock = new Object();
   private long lastId;
@@ -48,7 +51,7 @@ public final class Subscription implements AutoCloseable {
       new SubscriptionStatus(SubscriptionStatus.State.CONNECTING, Optional.empty(), "");
 
   Subscription(ReplicationGroup group, EventFilter filter, EnsListener listener, RepgroupResources resources,
-      FailoverPolicy policy, OkHttpClient http, Executor streams, long maxEventBytes) {
+      FailoverPolicy policy, OkHttpClient http, Executor streams, long maxEventBytes, Consumer<Subscription> onEnd) {
     this.group = group;
     this.filter = filter;
     this.listener = listener;
@@ -57,6 +60,7 @@ public final class Subscription implements AutoCloseable {
     this.http = http;
     this.streams = streams;
     this.maxEventBytes = maxEventBytes;
+    this.onEnd = onEnd;
   }
 
   void start() {
@@ -157,6 +161,7 @@ public final class Subscription implements AutoCloseable {
       engine.hostAnswered(group, Protocol.ENS, Intent.READ_NO_REFERRALS, host);
     }
     setStatus(new SubscriptionStatus(SubscriptionStatus.State.REJECTED, Optional.empty(), why));
+    onEnd.accept(this);
   }
 
   private void malformed(EventStream source, String why) {
@@ -285,5 +290,6 @@ public final class Subscription implements AutoCloseable {
       es.cancel();
     }
     setStatus(new SubscriptionStatus(SubscriptionStatus.State.CLOSED, Optional.empty(), "closed by the caller"));
+    onEnd.accept(this);
   }
 }

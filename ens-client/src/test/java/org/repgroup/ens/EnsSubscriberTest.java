@@ -8,11 +8,14 @@ import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
@@ -434,5 +437,34 @@ class EnsSubscriberTest {
     assertThat(recorder.ids.get(0)).isEqualTo("2");
     assertThat(recorder.errors.get(0)).isEqualTo("event 1 from " + at(a) + " skipped: its data passed 4113 bytes,"
         + " over the limit of 1024");
+  }
+
+  @Test
+  void closingTheSubscriberClosesItsSubscriptionsEndsItsStreamThreadsAndTakesNoMore() throws Exception {
+    try (SimulatedReplicationGroup g = SimulatedReplicationGroup.builder().startAsMaster(0).build()) {
+      ReplicationGroup group = g.replicationGroup(Protocol.ENS);
+      EnsSubscriber own = EnsSubscriber.builder(resources).policy(POLICY.toBuilder().stagger(Duration.ZERO).build())
+          .build();
+      Set<Thread> streamThreads = ConcurrentHashMap.newKeySet();
+      EnsListener onStreamThreads = (event, id) -> streamThreads.add(Thread.currentThread());
+      Subscription first = own.subscribe(group, EventFilter.of(EventType.NEW_MSG), onStreamThreads);
+      Subscription second = own.subscribe(group, EventFilter.of(EventType.NEW_MSG), onStreamThreads);
+      await(() -> first.status().state() == SubscriptionStatus.State.CONNECTED
+          && second.status().state() == SubscriptionStatus.State.CONNECTED, "both streaming");
+      EnsPublisher.builder(resources).policy(POLICY).build().publish(group,
+          EnsEvent.builder(EventType.NEW_MSG).uid(1).build());
+      await(() -> streamThreads.size() == 2, "the event on both streams' threads");
+
+      own.close();
+
+      assertThat(first.status().state()).isEqualTo(SubscriptionStatus.State.CLOSED);
+      assertThat(second.status().state()).isEqualTo(SubscriptionStatus.State.CLOSED);
+      for (Thread t : streamThreads) {
+        t.join(Duration.ofSeconds(10).toMillis());
+        assertThat(t.isAlive()).as(t.getName() + " ended").isFalse();
+      }
+      assertThatThrownBy(() -> own.subscribe(group, EventFilter.of(EventType.NEW_MSG), recorder))
+          .isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+    }
   }
 }

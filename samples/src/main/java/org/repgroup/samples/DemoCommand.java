@@ -156,19 +156,20 @@ final class DemoCommand implements Callable<Integer> {
       EnsPublisher publisher = EnsPublisher.builder(resources).policy(policy).build();
       List<String> received = new CopyOnWriteArrayList<>();
       int published = 0;
-      try (Subscription sub = EnsSubscriber.builder(resources).policy(policy).build()
-          .subscribe(g.replicationGroup(Protocol.ENS), EventFilter.of(EventType.NEW_MSG), new EnsListener() {
-            @Override
-            public void onEvent(EnsEvent event, String id) {
-              received.add(id);
-            }
+      try (EnsSubscriber subscriber = EnsSubscriber.builder(resources).policy(policy).build();
+          Subscription sub = subscriber.subscribe(g.replicationGroup(Protocol.ENS), EventFilter.of(EventType.NEW_MSG),
+              new EnsListener() {
+                @Override
+                public void onEvent(EnsEvent event, String id) {
+                  received.add(id);
+                }
 
-            @Override
-            public void onStatus(SubscriptionStatus status) {
-              event("subscriber", status.state().name().toLowerCase(Locale.ROOT).replace('_', ' ')
-                  + status.host().map(h -> " " + name(h)).orElse(""), null, -1, 0, status.detail());
-            }
-          })) {
+                @Override
+                public void onStatus(SubscriptionStatus status) {
+                  event("subscriber", status.state().name().toLowerCase(Locale.ROOT).replace('_', ' ')
+                      + status.host().map(h -> " " + name(h)).orElse(""), null, -1, 0, status.detail());
+                }
+              })) {
         RollingDriver roll = null;
         for (int round = 1; round <= ROUNDS || roll != null && !roll.isDone() && round <= MAX_ROUNDS; round++) {
           deliver(lmtp, g, round);

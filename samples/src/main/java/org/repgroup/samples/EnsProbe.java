@@ -135,8 +135,8 @@ final class EnsProbe implements Runnable {
       SubscriptionStatus[] last = new SubscriptionStatus[1];
       EventFilter filter = type == null ? EventFilter.all() : EventFilter.of(EventType.of(type));
       long start = System.nanoTime();
-      try (Subscription s = EnsSubscriber.builder(resources).policy(common.policy()).build()
-          .subscribe(g, filter, new EnsListener() {
+      try (EnsSubscriber subscriber = EnsSubscriber.builder(resources).policy(common.policy()).build();
+          Subscription s = subscriber.subscribe(g, filter, new EnsListener() {
             @Override
             public void onEvent(EnsEvent event, String id) {
               synchronized (events) {

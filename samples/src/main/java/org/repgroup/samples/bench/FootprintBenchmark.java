@@ -230,10 +230,10 @@ public class FootprintBenchmark {
       runs = runs(params);
       gateway = ServerProcess.start("ens");
       group = ReplicationGroup.builder("footprint", StoreHostList.of(gateway.address(0))).build();
-      try (RepgroupResources warmResources = RepgroupResources.create()) {
+      try (RepgroupResources warmResources = RepgroupResources.create();
+          EnsSubscriber warmSubscriber = EnsSubscriber.builder(warmResources).build()) {
         Opening warm = new Opening(1);
-        Subscription s = EnsSubscriber.builder(warmResources).build().subscribe(group, EventFilter.all(),
-            warm.listener());
+        Subscription s = warmSubscriber.subscribe(group, EventFilter.all(), warm.listener());
         try {
           warm.awaitAll("warm-up subscription");
         } finally {
@@ -255,6 +255,9 @@ public class FootprintBenchmark {
         s.close();
       }
       open.clear();
+      if (subscriber != null) {
+        subscriber.close();
+      }
       if (resources != null) {
         resources.close();
       }
