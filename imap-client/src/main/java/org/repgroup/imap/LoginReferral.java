@@ -47,7 +47,7 @@ public record LoginReferral(String url, Optional<String> user, Optional<String> 
     if (response == null) {
       return Optional.empty();
     }
-    int at = response.toUpperCase(Locale.ROOT).indexOf(MARK);
+    int at = ServerText.indexOfIgnoreCase(response, MARK);
     if (at < 0) {
       return Optional.empty();
     }
@@ -93,7 +93,7 @@ public record LoginReferral(String url, Optional<String> user, Optional<String> 
     if (atSign >= 0) {
       String userinfo = authority.substring(0, atSign);
       hostPart = authority.substring(atSign + 1);
-      int semi = userinfo.toUpperCase(Locale.ROOT).indexOf(";AUTH=");
+      int semi = ServerText.indexOfIgnoreCase(userinfo, ";AUTH=");
       String rawUser = semi >= 0 ? userinfo.substring(0, semi) : userinfo;
       if (semi >= 0) {
         mech = Optional.of(userinfo.substring(semi + ";AUTH=".length()));

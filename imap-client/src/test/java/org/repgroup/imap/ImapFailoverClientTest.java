@@ -335,6 +335,10 @@ class ImapFailoverClientTest {
     assertThat(LoginReferral.fromResponse("a1 NO [REFERRAL imap://user@[2001:db8::1]:143/] go").orElseThrow().host())
         .isEqualTo(HostAddress.of("2001:db8::1", 143));
     assertThat(LoginReferral.fromResponse("a1 NO [AUTHENTICATIONFAILED] no")).isEmpty();
+    // Upper-cased, "Straße" is one character longer: the referral is still read where it is.
+    assertThat(LoginReferral.fromResponse("a1 NO Straße [referral imap://h2.example.com/] moved").orElseThrow()
+        .host()).isEqualTo(HostAddress.of("h2.example.com"));
+    assertThat(LoginReferral.parse("imap://ßob;auth=PLAIN@h.example.com/").authMechanism()).contains("PLAIN");
     assertThatThrownBy(() -> LoginReferral.parse("imap://[2001:db8::1/")).hasMessageContaining("referral URL");
   }
 

@@ -37,7 +37,7 @@ public record LmtpGreeting(int code, String text, Optional<HostAddress> referral
     }
     int code = Integer.parseInt(line.substring(0, 3));
     String text = line.length() > 4 ? line.substring(4) : "";
-    int at = text.toUpperCase(Locale.ROOT).indexOf(MARK);
+    int at = ServerText.indexOfIgnoreCase(text, MARK);
     if (at < 0) {
       return new LmtpGreeting(code, text, Optional.empty());
     }

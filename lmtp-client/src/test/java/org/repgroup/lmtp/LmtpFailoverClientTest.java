@@ -299,6 +299,9 @@ class LmtpFailoverClientTest {
     assertThat(LmtpGreeting.parse("220 r1 LMTP ready [REFERRAL lmtp://[2001:db8::1]:24/]").referral())
         .contains(org.repgroup.core.HostAddress.of("2001:db8::1", 24));
     assertThat(LmtpGreeting.parse("220 m LMTP ready").referral()).isEmpty();
+    // Upper-cased, "Straße" is one character longer: the referral is still read where it is.
+    assertThat(LmtpGreeting.parse("220 r1 Straße [referral lmtp://m.example.com:2424/]").referral())
+        .contains(org.repgroup.core.HostAddress.of("m.example.com", 2424));
     assertThatThrownBy(() -> LmtpGreeting.parse("220 r LMTP [REFERRAL http://x/]"))
         .isInstanceOf(LmtpProtocolException.class).hasMessageContaining("expected lmtp://host[:port]/");
   }

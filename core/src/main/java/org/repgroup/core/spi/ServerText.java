@@ -14,6 +14,22 @@ public final class ServerText {
 
   private ServerText() {}
 
+  /**
+   * Where {@code mark} first starts in {@code text}, ignoring case, or -1. Indexes are
+   * into {@code text} itself: an upper-cased copy can be longer than the original (one
+   * {@code ß} becomes {@code SS}), so an index found in it would point past the mark in
+   * server text that has such a character before it. And no copy is made per reply.
+   */
+  public static int indexOfIgnoreCase(String text, String mark) {
+    int last = text.length() - mark.length();
+    for (int i = 0; i <= last; i++) {
+      if (text.regionMatches(true, i, mark, 0, mark.length())) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
   /** {@code text} made printable and capped at {@link #DEFAULT_MAX} characters. */
   public static String printable(CharSequence text) {
     return printable(text, DEFAULT_MAX);

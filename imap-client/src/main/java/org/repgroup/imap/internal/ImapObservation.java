@@ -2,6 +2,7 @@ package org.repgroup.imap.internal;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.repgroup.core.spi.ServerText;
 
 /** What the server said during one connect: the greeting, the login result, alerts. */
 public final class ImapObservation {
@@ -21,7 +22,7 @@ public final class ImapObservation {
   }
 
   private void alert(String line) {
-    int at = line == null ? -1 : line.toUpperCase(java.util.Locale.ROOT).indexOf("[ALERT]");
+    int at = line == null ? -1 : ServerText.indexOfIgnoreCase(line, "[ALERT]");
     if (at >= 0) {
       alerts.add(line.substring(at + "[ALERT]".length()).strip());
     }
