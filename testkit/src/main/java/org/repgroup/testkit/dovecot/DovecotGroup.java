@@ -399,12 +399,18 @@ public final class DovecotGroup implements AutoCloseable {
       passwd.append('\n');
     }
     Path file = instances.get(i).dir().resolve("passwd");
-    Files.writeString(file, passwd, StandardCharsets.UTF_8);
+    // Written beside it and renamed over it: a login that reads the file while it is rewritten in place
+    // finds it empty or half written and is refused (AUTHENTICATIONFAILED for a right password, seen in
+    // a rolling-upgrade run while the replicas were re-pointed). An operator's passdb changes atomically.
+    Path next = file.resolveSibling("passwd.next");
+    Files.writeString(next, passwd, StandardCharsets.UTF_8);
     // Dovecot reloads a passwd-file when its mtime (seconds) or size changes: a rewrite in the same
     // second with the same size (ports of equal length) must still show a new mtime.
     long stamp = Math.max(System.currentTimeMillis() / 1000, passwdStamps[i] + 1);
     passwdStamps[i] = stamp;
-    Files.setLastModifiedTime(file, FileTime.from(stamp, TimeUnit.SECONDS));
+    Files.setLastModifiedTime(next, FileTime.from(stamp, TimeUnit.SECONDS));
+    Files.move(next, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
   }
 
   /** Waits until every running instance but {@code newMaster} refers a login to it. */
